@@ -1,0 +1,1 @@
+"""Photolens engine: indexing and search, headless (never imports Qt)."""

@@ -1,0 +1,254 @@
+"""Export open_clip models to the model folder format (needs the torch extra).
+
+The image and text towers are exported separately with a dynamic batch axis
+(`torch.onnx.export(..., dynamo=False, opset_version=17)`), the tokenizer is written as a
+tokenizer.json that reproduces open_clip's ids, and the export is verified against torch.
+torch and open_clip are imported inside the functions: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ExportError
+from .model_files import (
+    OPENAI_MEAN,
+    OPENAI_STD,
+    TEXTUAL_FILE,
+    TOKENIZER_FILE,
+    VISUAL_FILE,
+    ModelConfig,
+    ModelFolder,
+    write_config,
+)
+from .tokenizer import write_tokenizer_json
+
+log = logging.getLogger(__name__)
+
+OPSET = 17
+# fp32 graphs agree with torch to ~3e-6; int8 graphs are checked by cosine instead.
+FP32_TOLERANCE = 1e-4
+INT8_MIN_COSINE = 0.95
+VERIFY_TEXTS = (
+    "a photo of a dog",
+    "grandma's birthday cake, candles",
+    "a red circle on the left",
+    "Ünïcödé and emoji 😀 in a caption",
+    "x " * 100,
+)
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export produced and how closely it matches torch."""
+
+    path: Path
+    config: ModelConfig
+    visual_max_abs_diff: float
+    textual_max_abs_diff: float
+    visual_min_cosine: float
+    textual_min_cosine: float
+    verified: bool
+
+
+def _import_torch() -> tuple[Any, Any]:
+    try:
+        import open_clip
+        import torch
+    except ImportError as exc:
+        raise ExportError(
+            "Exporting models needs the torch extra: pip install 'photolens[torch]'"
+        ) from exc
+    return torch, open_clip
+
+
+def _quantize(src: Path, dst: Path, op_types: list[str]) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, op_types_to_quantize=op_types)
+
+
+def _tokenizer_info(open_clip: Any, tokenizer_name: str) -> Any:
+    tok = open_clip.get_tokenizer(tokenizer_name)
+    if not isinstance(tok, open_clip.tokenizer.SimpleTokenizer):
+        raise ExportError(
+            f"Tokenizer of {tokenizer_name} is {type(tok).__name__}; only CLIP BPE tokenizers "
+            "are exported so far (use a pre-exported pack from `photolens models fetch`)."
+        )
+    return tok
+
+
+def export_model(
+    model: Any,
+    out_dir: Path,
+    *,
+    name: str,
+    pretrained: str | None = None,
+    tokenizer_name: str = "ViT-B-32",
+    quantize_visual: bool = False,
+    quantize_textual: bool = True,
+    verify: bool = True,
+) -> ExportReport:
+    """Export an open_clip CLIP model instance into `out_dir` (replaced atomically)."""
+    torch, open_clip = _import_torch()
+    tok = _tokenizer_info(open_clip, tokenizer_name)
+    model = model.eval().float().cpu()
+    pp = open_clip.get_model_preprocess_cfg(model)
+    size = pp.get("size", model.visual.image_size)
+    image_size = int(size[0] if isinstance(size, tuple | list) else size)
+    context_length = int(model.context_length)
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
+    try:
+        visual = _Wrap(model, "image", torch)
+        textual = _Wrap(model, "text", torch)
+        gen = torch.Generator().manual_seed(0)
+        dummy_image = torch.randn(2, 3, image_size, image_size, generator=gen)
+        dummy_text = tok(list(VERIFY_TEXTS[:2]), context_length=context_length)
+        raw_visual, raw_textual = work / "visual.fp32.onnx", work / "textual.fp32.onnx"
+        # Not under no_grad: there, nn.MultiheadAttention takes its fused fast path,
+        # which has no ONNX symbolic.
+        torch.onnx.export(
+            visual, (dummy_image,), str(raw_visual), input_names=["image"], output_names=["embedding"],
+            dynamic_axes={"image": {0: "batch"}, "embedding": {0: "batch"}}, opset_version=OPSET, dynamo=False,
+        )
+        torch.onnx.export(
+            textual, (dummy_text,), str(raw_textual), input_names=["text"], output_names=["embedding"],
+            dynamic_axes={"text": {0: "batch"}, "embedding": {0: "batch"}}, opset_version=OPSET, dynamo=False,
+        )
+        if quantize_visual:
+            _quantize(raw_visual, work / VISUAL_FILE, ["MatMul"])
+            raw_visual.unlink()
+        else:
+            raw_visual.rename(work / VISUAL_FILE)
+        if quantize_textual:
+            _quantize(raw_textual, work / TEXTUAL_FILE, ["MatMul", "Gather"])
+            raw_textual.unlink()
+        else:
+            raw_textual.rename(work / TEXTUAL_FILE)
+        for leftover in work.glob("*.onnx.data"):
+            leftover.unlink()
+
+        merges = sorted(tok.bpe_ranks, key=tok.bpe_ranks.get)
+        specials = [tok.decoder[i] for i in tok.all_special_ids]
+        write_tokenizer_json(work / TOKENIZER_FILE, tok.encoder, merges, specials)
+        with torch.no_grad():
+            dim = int(model.encode_text(dummy_text[:1]).shape[-1])
+        config = ModelConfig(
+            name=name,
+            pretrained=pretrained,
+            dim=dim,
+            image_size=image_size,
+            context_length=context_length,
+            mean=tuple(float(v) for v in (pp.get("mean") or OPENAI_MEAN)),  # type: ignore[arg-type]
+            std=tuple(float(v) for v in (pp.get("std") or OPENAI_STD)),  # type: ignore[arg-type]
+            interpolation=str(pp.get("interpolation", "bicubic")),
+            resize_mode=str(pp.get("resize_mode", "shortest")),
+            sot_token_id=int(tok.sot_token_id),
+            eot_token_id=int(tok.eot_token_id),
+            visual_quantized=quantize_visual,
+            textual_quantized=quantize_textual,
+            logit_scale=float(model.logit_scale.exp().item()),
+        )
+        write_config(work, config)
+        report = _verify(model, ModelFolder.load(work), torch, tok, verify)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(work, out_dir)
+    except ExportError:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    except Exception as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise ExportError(f"Export of {name} failed: {exc}") from exc
+    return ExportReport(**{**report.__dict__, "path": out_dir})
+
+
+class _Wrap:  # built lazily as a torch.nn.Module subclass (torch is optional)
+    def __new__(cls, model: Any, which: str, torch: Any) -> Any:  # noqa: D102
+        class Tower(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, x: Any) -> Any:
+                return self.model.encode_image(x) if which == "image" else self.model.encode_text(x)
+
+        return Tower().eval()
+
+
+def _verify(model: Any, folder: ModelFolder, torch: Any, tok: Any, check: bool) -> ExportReport:
+    from PIL import Image
+
+    from .onnx_backend import OnnxEmbedder
+
+    cfg = folder.config
+    embedder = OnnxEmbedder(folder, device="cpu")
+    rng = np.random.default_rng(0)
+    images = [
+        Image.fromarray(rng.integers(0, 256, (cfg.image_size + 17 * i, cfg.image_size + 5, 3), dtype=np.uint8))
+        for i in range(3)
+    ]
+    pixels = np.stack([_pre(im, cfg) for im in images])
+    texts = list(VERIFY_TEXTS)
+    with torch.no_grad():
+        ref_img = model.encode_image(torch.from_numpy(pixels), normalize=True).numpy()
+        ref_txt = model.encode_text(tok(texts, context_length=cfg.context_length), normalize=True).numpy()
+    got_img = embedder.embed_pixels(pixels)
+    got_txt = embedder.embed_texts(texts)
+    vis_diff = float(np.abs(ref_img - got_img).max())
+    txt_diff = float(np.abs(ref_txt - got_txt).max())
+    vis_cos = float((ref_img * got_img).sum(-1).min())
+    txt_cos = float((ref_txt * got_txt).sum(-1).min())
+    ok = (vis_diff <= FP32_TOLERANCE if not cfg.visual_quantized else vis_cos >= INT8_MIN_COSINE) and (
+        txt_diff <= FP32_TOLERANCE if not cfg.textual_quantized else txt_cos >= INT8_MIN_COSINE
+    )
+    log.info("export parity: visual max|d|=%.2e cos>=%.4f, textual max|d|=%.2e cos>=%.4f",
+             vis_diff, vis_cos, txt_diff, txt_cos)
+    if check and not ok:
+        raise ExportError(
+            f"Exported graphs disagree with torch (visual max diff {vis_diff:.2e}, cos {vis_cos:.4f}; "
+            f"textual max diff {txt_diff:.2e}, cos {txt_cos:.4f})"
+        )
+    return ExportReport(folder.path, cfg, vis_diff, txt_diff, vis_cos, txt_cos, ok)
+
+
+def _pre(image: Any, cfg: ModelConfig) -> np.ndarray:
+    from .preprocess import preprocess
+
+    return preprocess(image, cfg)
+
+
+def export_pretrained(
+    name: str,
+    out_dir: Path,
+    *,
+    pretrained: str | None,
+    quantize: bool = False,
+    verify: bool = True,
+) -> ExportReport:
+    """Create an open_clip model (weights from its hub or a local checkpoint file) and export it."""
+    torch, open_clip = _import_torch()
+    if name not in open_clip.list_models():
+        raise ExportError(f"open_clip has no model called {name!r}; see open_clip.list_models()")
+    try:
+        model = open_clip.create_model(name, pretrained=pretrained)
+    except Exception as exc:
+        raise ExportError(
+            f"Could not load weights {pretrained!r} for {name}: {exc}. Offline? Download the checkpoint "
+            "elsewhere and pass its file path as --pretrained, or use --model-path with an exported folder."
+        ) from exc
+    return export_model(
+        model, out_dir, name=name, pretrained=pretrained, tokenizer_name=name,
+        quantize_visual=quantize, quantize_textual=quantize, verify=verify,
+    )

@@ -1,0 +1,116 @@
+"""CLIP's BPE tokenizer without torch: open_clip's exact token ids from a tokenizer.json.
+
+open_clip cleans text with ftfy, unescapes HTML twice, collapses white space and lower-cases,
+splits with a regex, byte-encodes and applies BPE with an end-of-word suffix. The
+`tokenizers` library does the split and BPE from a tokenizer.json (ours, written at export
+time by :func:`build_tokenizer_json`, or Hugging Face's CLIP one); the cleaning and the
+open_clip truncation rule (keep the first tokens, last one becomes end-of-text) live here.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import ftfy
+import numpy as np
+from tokenizers import Tokenizer
+
+from ..errors import ModelFormatError
+
+SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
+_WHITESPACE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """open_clip's 'lower' cleaning: ftfy, HTML unescape (twice), white space, lower case."""
+    text = ftfy.fix_text(text)
+    text = html.unescape(html.unescape(text)).strip()
+    return _WHITESPACE.sub(" ", text).strip().lower()
+
+
+class ClipTokenizer:
+    """Turns strings into fixed-length int64 token arrays, as open_clip does."""
+
+    def __init__(self, path: Path, *, context_length: int, sot_id: int, eot_id: int, pad_id: int = 0):
+        try:
+            self._tok = Tokenizer.from_file(str(path))
+        except Exception as exc:  # tokenizers raises a plain Exception on bad files
+            raise ModelFormatError(f"Cannot load tokenizer {path}: {exc}") from exc
+        self._tok.no_padding()
+        self._tok.no_truncation()
+        self.context_length = context_length
+        self.sot_id = sot_id
+        self.eot_id = eot_id
+        self.pad_id = pad_id
+
+    def encode_words(self, text: str) -> list[int]:
+        """Token ids of the cleaned text, without start/end markers."""
+        return list(self._tok.encode(clean_text(text), add_special_tokens=False).ids)
+
+    def count(self, text: str) -> int:
+        """How many positions the text takes, start/end markers included."""
+        return len(self.encode_words(text)) + 2
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        out = np.full((len(texts), self.context_length), self.pad_id, dtype=np.int64)
+        for row, text in enumerate(texts):
+            tokens = [self.sot_id, *self.encode_words(text), self.eot_id]
+            if len(tokens) > self.context_length:
+                tokens = tokens[: self.context_length]
+                tokens[-1] = self.eot_id
+            out[row, : len(tokens)] = tokens
+        return out
+
+
+def build_tokenizer_json(encoder: dict[str, int], merges: list[tuple[str, str]], specials: list[str]) -> dict[str, Any]:
+    """A Hugging Face tokenizer.json equivalent to open_clip's SimpleTokenizer.
+
+    `encoder` is open_clip's token->id map, `merges` its BPE merges in rank order.
+    """
+    return {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": [
+            {
+                "id": encoder[s],
+                "content": s,
+                "single_word": False,
+                "lstrip": False,
+                "rstrip": False,
+                "normalized": False,
+                "special": True,
+            }
+            for s in specials
+        ],
+        "normalizer": None,
+        "pre_tokenizer": {
+            "type": "Sequence",
+            "pretokenizers": [
+                {"type": "Split", "pattern": {"Regex": SPLIT_PATTERN}, "behavior": "Removed", "invert": True},
+                {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+            ],
+        },
+        "post_processor": None,
+        "decoder": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+        "model": {
+            "type": "BPE",
+            "dropout": None,
+            "unk_token": None,
+            "continuing_subword_prefix": "",
+            "end_of_word_suffix": "</w>",
+            "fuse_unk": False,
+            "byte_fallback": False,
+            "ignore_merges": False,
+            "vocab": encoder,
+            "merges": [[a, b] for a, b in merges],
+        },
+    }
+
+
+def write_tokenizer_json(path: Path, encoder: dict[str, int], merges: list[tuple[str, str]], specials: list[str]) -> None:
+    path.write_text(json.dumps(build_tokenizer_json(encoder, merges, specials), ensure_ascii=False), encoding="utf-8")

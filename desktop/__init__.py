@@ -1,0 +1,1 @@
+"""Photolens desktop GUI (PySide6), a thin layer over photolens.core."""
