@@ -48,6 +48,7 @@ class _Tower:
         self._session = None
         self._lock = threading.Lock()
         self.input_name = ""
+        self.input_dtype: type = np.float32
         self.fixed_batch: int | None = None
 
     def session(self):  # noqa: ANN201 - onnxruntime.InferenceSession, imported lazily
@@ -62,6 +63,7 @@ class _Tower:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self._threads
         opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3  # our logging reports what matters
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         source = self.path
         if self._cache_dir is not None:
@@ -88,6 +90,7 @@ class _Tower:
             raise ModelFormatError(f"Cannot load {self.path}: {exc}") from exc
         inp = session.get_inputs()[0]
         self.input_name = inp.name
+        self.input_dtype = {"tensor(int32)": np.int32, "tensor(int64)": np.int64}.get(inp.type, np.float32)
         batch = inp.shape[0]
         self.fixed_batch = batch if isinstance(batch, int) and batch > 0 else None
         log.info("loaded %s (%s, batch %s)", self.path.name, session.get_providers()[0], self.fixed_batch or "dynamic")
@@ -95,6 +98,7 @@ class _Tower:
 
     def run(self, x: np.ndarray) -> np.ndarray:
         session = self.session()
+        x = x.astype(self.input_dtype, copy=False)
         if self.fixed_batch and x.shape[0] != self.fixed_batch:
             step = self.fixed_batch
             parts = [session.run(None, {self.input_name: x[i : i + step]})[0] for i in range(0, len(x), step)]

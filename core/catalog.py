@@ -1,0 +1,337 @@
+"""The SQLite catalog (WAL, via sqlite-utils): the source of truth.
+
+Tables: folders, files (one row per path, with its stat, content hash, metadata and
+status), items (one per distinct picture content, or video frame), embeddings (item,
+model id, float16 vector). Identical files share one item, so duplicates are embedded
+once and moved files keep their vectors. The schema is versioned with sqlite-utils
+migrations. Only the indexing thread writes; readers open their own connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .errors import CatalogError
+from .media.metadata import MediaMeta
+
+log = logging.getLogger(__name__)
+
+STATUS_PENDING = "pending"
+STATUS_INDEXED = "indexed"
+STATUS_ERROR = "error"
+STATUS_OFFLINE = "offline"
+
+migrations = Migrations("photolens")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["folders"].create({"id": int, "path": str, "added_at": float, "online": int}, pk="id", not_null={"path"})
+    db["folders"].create_index(["path"], unique=True)
+    db["files"].create(
+        {
+            "id": int, "folder_id": int, "path": str, "size": int, "mtime_ns": int, "inode": int,
+            "hash": str, "media_type": str, "width": int, "height": int, "taken_at": float,
+            "camera_make": str, "camera_model": str, "gps_lat": float, "gps_lon": float,
+            "status": str, "error": str, "indexed_at": float,
+        },
+        pk="id", not_null={"path", "status"}, foreign_keys=[("folder_id", "folders", "id")],
+    )
+    db["files"].create_index(["path"], unique=True)
+    db["files"].create_index(["hash"])
+    db["files"].create_index(["folder_id"])
+    db["files"].create_index(["status"])
+    db["items"].create({"id": int, "hash": str, "frame_ms": int}, pk="id", not_null={"hash"})
+    db["items"].create_index(["hash", "frame_ms"], unique=True)
+    db["embeddings"].create(
+        {"item_id": int, "model_id": str, "vector": bytes},
+        pk=("item_id", "model_id"), foreign_keys=[("item_id", "items", "id")],
+    )
+    db["embeddings"].create_index(["model_id"])
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One file as the catalog knows it."""
+
+    id: int
+    path: str
+    folder_id: int
+    size: int
+    mtime_ns: int
+    hash: str | None
+    status: str
+    error: str | None = None
+    width: int | None = None
+    height: int | None = None
+    taken_at: float | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class FolderRecord:
+    id: int
+    path: str
+    online: bool
+
+
+_FILE_COLUMNS = (
+    "id, path, folder_id, size, mtime_ns, hash, status, error, width, height, taken_at, "
+    "camera_make, camera_model, gps_lat, gps_lon, media_type"
+)
+
+
+def _file(row: Sequence[object]) -> FileRecord:
+    return FileRecord(*row)  # type: ignore[arg-type]
+
+
+class Catalog:
+    """Typed access to the catalog database."""
+
+    def __init__(self, path: Path, *, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        try:
+            if read_only:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, timeout=10)
+            else:
+                conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+            self.db = Database(conn)
+            if not read_only:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                migrations.apply(self.db)
+            elif not self.db["files"].exists():
+                raise CatalogError(f"{self.path} has no Photolens catalog yet (index a folder first)")
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(f"Cannot open catalog {self.path}: {exc}") from exc
+        self.conn: sqlite3.Connection = self.db.conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- folders ---------------------------------------------------------------------------
+    def add_folder(self, path: str) -> int:
+        row = self.conn.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()
+        if row:
+            return int(row[0])
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT INTO folders (path, added_at, online) VALUES (?, ?, 1)", (path, time.time())
+            )
+        return int(cur.lastrowid or 0)
+
+    def folders(self) -> list[FolderRecord]:
+        rows = self.conn.execute("SELECT id, path, online FROM folders ORDER BY path").fetchall()
+        return [FolderRecord(int(r[0]), r[1], bool(r[2])) for r in rows]
+
+    def folder_by_path(self, path: str) -> FolderRecord | None:
+        r = self.conn.execute("SELECT id, path, online FROM folders WHERE path = ?", (path,)).fetchone()
+        return FolderRecord(int(r[0]), r[1], bool(r[2])) if r else None
+
+    def set_folder_online(self, folder_id: int, online: bool) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE folders SET online = ? WHERE id = ?", (int(online), folder_id))
+
+    def remove_folder(self, folder_id: int) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM files WHERE folder_id = ?", (folder_id,))
+            self.conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+
+    # -- files -----------------------------------------------------------------------------
+    def file_stats(self, folder_id: int) -> dict[str, tuple[int, int, int, str]]:
+        """path -> (id, size, mtime_ns, status) for every file of a folder (one query)."""
+        rows = self.conn.execute(
+            "SELECT path, id, size, mtime_ns, status FROM files WHERE folder_id = ?", (folder_id,)
+        )
+        return {r[0]: (int(r[1]), int(r[2] or 0), int(r[3] or 0), r[4]) for r in rows}
+
+    def mark_pending(self, folder_id: int, stats: Iterable[tuple[str, int, int, int]]) -> None:
+        """Insert or reset files (path, size, mtime_ns, inode) as pending work."""
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO files (folder_id, path, size, mtime_ns, inode, status) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET folder_id=excluded.folder_id, size=excluded.size, "
+                "mtime_ns=excluded.mtime_ns, inode=excluded.inode, status=excluded.status, hash=NULL, error=NULL",
+                [(folder_id, p, s, m, i, STATUS_PENDING) for p, s, m, i in stats],
+            )
+
+    def delete_files(self, file_ids: Iterable[int]) -> None:
+        with self.conn:
+            self.conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in file_ids])
+
+    def iter_pending(self, chunk: int = 256) -> Iterator[list[FileRecord]]:
+        """Pending files in id order, a chunk at a time (memory stays flat on huge folders)."""
+        last = -1
+        while True:
+            rows = self.conn.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files WHERE status = ? AND id > ? ORDER BY id LIMIT ?",
+                (STATUS_PENDING, last, chunk),
+            ).fetchall()
+            if not rows:
+                return
+            last = int(rows[-1][0])
+            yield [_file(r) for r in rows]
+
+    def count_pending(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM files WHERE status = ?", (STATUS_PENDING,)).fetchone()[0])
+
+    def get_file(self, file_id: int) -> FileRecord | None:
+        r = self.conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
+        return _file(r) if r else None
+
+    def file_by_path(self, path: str) -> FileRecord | None:
+        r = self.conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
+        return _file(r) if r else None
+
+    def files_for_items(self, item_ids: Sequence[int]) -> dict[int, list[FileRecord]]:
+        """item id -> its indexed files (several when the content is duplicated)."""
+        out: dict[int, list[FileRecord]] = {}
+        for chunk in _chunks(list(item_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT i.id, {', '.join('f.' + c.strip() for c in _FILE_COLUMNS.split(','))} "
+                f"FROM items i JOIN files f ON f.hash = i.hash WHERE i.id IN ({marks}) AND f.status = ? ORDER BY f.path",
+                (*chunk, STATUS_INDEXED),
+            )
+            for r in rows:
+                out.setdefault(int(r[0]), []).append(_file(r[1:]))
+        return out
+
+    def record_errors(self, errors: Iterable[tuple[int, str]]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "UPDATE files SET status = ?, error = ?, indexed_at = ? WHERE id = ?",
+                [(STATUS_ERROR, msg, time.time(), fid) for fid, msg in errors],
+            )
+
+    def errors(self, limit: int = 1000) -> list[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT path, error FROM files WHERE status = ? ORDER BY path LIMIT ?", (STATUS_ERROR, limit)
+        )
+        return [(r[0], r[1] or "unknown error") for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT status, count(*) FROM files GROUP BY status")
+        return {r[0]: int(r[1]) for r in rows}
+
+    # -- items and embeddings ---------------------------------------------------------------
+    def item_for_hash(self, content_hash: str, model_id: str) -> int | None:
+        """The item of this content if it already has a vector for the model."""
+        r = self.conn.execute(
+            "SELECT i.id FROM items i JOIN embeddings e ON e.item_id = i.id "
+            "WHERE i.hash = ? AND i.frame_ms = 0 AND e.model_id = ?",
+            (content_hash, model_id),
+        ).fetchone()
+        return int(r[0]) if r else None
+
+    def commit_files(self, done: Sequence[FileDone], model_id: str) -> list[tuple[int, np.ndarray]]:
+        """One transaction: items + embeddings for new content, metadata + status for files.
+
+        Returns the (item id, vector) pairs that are new for the vector index.
+        """
+        new_vectors: list[tuple[int, np.ndarray]] = []
+        now = time.time()
+        with self.conn:
+            for d in done:
+                self.conn.execute("INSERT OR IGNORE INTO items (hash, frame_ms) VALUES (?, 0)", (d.hash,))
+                item_id = int(self.conn.execute(
+                    "SELECT id FROM items WHERE hash = ? AND frame_ms = 0", (d.hash,)
+                ).fetchone()[0])
+                if d.vector is not None:
+                    cur = self.conn.execute(
+                        "INSERT OR IGNORE INTO embeddings (item_id, model_id, vector) VALUES (?, ?, ?)",
+                        (item_id, model_id, d.vector.astype(np.float16).tobytes()),
+                    )
+                    if cur.rowcount:
+                        new_vectors.append((item_id, d.vector))
+                m = d.meta
+                self.conn.execute(
+                    "UPDATE files SET hash=?, status=?, error=NULL, indexed_at=?, media_type=?, width=?, height=?, "
+                    "taken_at=?, camera_make=?, camera_model=?, gps_lat=?, gps_lon=? WHERE id=?",
+                    (d.hash, STATUS_INDEXED, now, m.media_type, m.width, m.height, m.taken_at,
+                     m.camera_make, m.camera_model, m.gps_lat, m.gps_lon, d.file_id),
+                )
+        return new_vectors
+
+    def orphan_items(self) -> list[int]:
+        """Items no file refers to any more (their vectors can go)."""
+        rows = self.conn.execute(
+            "SELECT i.id FROM items i WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.hash = i.hash)"
+        )
+        return [int(r[0]) for r in rows]
+
+    def delete_items(self, item_ids: Sequence[int]) -> None:
+        with self.conn:
+            for chunk in _chunks(list(item_ids), 900):
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(f"DELETE FROM embeddings WHERE item_id IN ({marks})", chunk)
+                self.conn.execute(f"DELETE FROM items WHERE id IN ({marks})", chunk)
+
+    def embedding_keys(self, model_id: str) -> np.ndarray:
+        rows = self.conn.execute("SELECT item_id FROM embeddings WHERE model_id = ? ORDER BY item_id", (model_id,))
+        return np.fromiter((r[0] for r in rows), dtype=np.uint64)
+
+    def vectors(self, item_ids: Sequence[int], model_id: str) -> dict[int, np.ndarray]:
+        out: dict[int, np.ndarray] = {}
+        for chunk in _chunks([int(i) for i in item_ids], 900):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT item_id, vector FROM embeddings WHERE model_id = ? AND item_id IN ({marks})",
+                (model_id, *chunk),
+            )
+            for item_id, blob in rows:
+                out[int(item_id)] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        return out
+
+    def iter_vectors(self, model_id: str, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All (keys, float32 vectors) of a model, in batches."""
+        cur = self.conn.execute("SELECT item_id, vector FROM embeddings WHERE model_id = ?", (model_id,))
+        while True:
+            rows = cur.fetchmany(batch)
+            if not rows:
+                return
+            keys = np.array([r[0] for r in rows], dtype=np.uint64)
+            vecs = np.stack([np.frombuffer(r[1], dtype=np.float16) for r in rows]).astype(np.float32)
+            yield keys, vecs
+
+    def count_embeddings(self, model_id: str) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()[0])
+
+    def item_ids_where(self, where: str, params: Sequence[object]) -> np.ndarray:
+        """Item ids of indexed files matching a SQL condition on `files f` (query filters)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT i.id FROM items i JOIN files f ON f.hash = i.hash "
+            f"WHERE f.status = '{STATUS_INDEXED}' AND ({where})",
+            tuple(params),
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.uint64)
+
+
+@dataclass(frozen=True)
+class FileDone:
+    """A processed file ready to be committed: its hash, metadata and (new) vector."""
+
+    file_id: int
+    hash: str
+    meta: MediaMeta
+    vector: np.ndarray | None
+
+
+def _chunks(seq: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]

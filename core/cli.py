@@ -1,0 +1,328 @@
+"""The `photolens` command line: index, search, status, models.
+
+Scriptable: `--json` output, exit code 0 on success, otherwise one clear line on stderr
+(the traceback only with --debug). Progress bars are drawn here, never in the engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TextIO
+
+from .config import default_models_dir
+from .errors import PhotolensError
+from .progress import Controls, IndexProgress
+
+log = logging.getLogger("photolens.cli")
+
+
+def _version() -> str:
+    try:
+        return version("photolens")
+    except PackageNotFoundError:  # running from a source tree
+        return "0+unknown"
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal (plain lines when not a TTY)."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._last = 0.0
+
+    def __call__(self, p: IndexProgress) -> None:
+        now = time.monotonic()
+        final = p.phase == "done"
+        if not final and now - self._last < (0.2 if self.tty else 5.0):
+            return
+        self._last = now
+        if p.phase == "scan":
+            line = f"scanning… {p.done} files found"
+        else:
+            width = 30
+            filled = int(width * p.fraction)
+            eta = f" ETA {int(p.eta_s // 60)}:{int(p.eta_s % 60):02d}" if p.eta_s else ""
+            errs = f" {p.errors} errors" if p.errors else ""
+            line = f"[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total} {p.rate:.1f} img/s{eta}{errs}"
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + line + ("\n" if final else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--model", metavar="NAME", help="model to use (see `photolens models`)")
+    g.add_argument("--model-path", metavar="DIR", type=Path, help="use an exported model folder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="photolens", description="Private photo search: find pictures by words, by example or by sketch."
+    )
+    parser.add_argument("--version", action="version", version=f"photolens {_version()}")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="library folder (default: $PHOTOLENS_DATA_DIR or the user data dir)")
+    parser.add_argument("--debug", action="store_true", help="verbose logging and full tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="add folders and index new and changed pictures")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders to add (none: rescan the known ones)")
+    _add_model_args(p)
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    p = sub.add_parser("search", help="search by words, example image and/or sketch")
+    p.add_argument("query", nargs="?", default="", help='words, e.g. "beach sunset -people after:2019 in:Holidays"')
+    p.add_argument("--image", type=Path, metavar="FILE", help="an example image (with words: 'this, but ...')")
+    p.add_argument("--sketch", type=Path, metavar="FILE", help="a drawing of what you look for")
+    p.add_argument("--sketch-weight", type=float, default=0.6, help="weight of the sketch against the words (default 0.6)")
+    p.add_argument("--image-weight", type=float, default=1.0, help="weight of the example image (default 1.0)")
+    p.add_argument("--text-weight", type=float, default=1.0, help="weight of the words (default 1.0)")
+    p.add_argument("--limit", type=int, default=20, help="number of results (default 20)")
+    p.add_argument("--all", action="store_true", help="include weak matches")
+    p.add_argument("--json", action="store_true", help="print a JSON array, best first")
+    _add_model_args(p)
+
+    p = sub.add_parser("status", help="folders, counts, errors, model, index size")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_model_args(p)
+
+    p = sub.add_parser("remove", help="remove a folder (and its pictures) from the library")
+    p.add_argument("path", type=Path)
+
+    mp = sub.add_parser("models", help="list, fetch, export and verify models")
+    msub = mp.add_subparsers(dest="models_command", metavar="ACTION")
+    q = msub.add_parser("list", help="known models and which are installed")
+    q.add_argument("--json", action="store_true")
+    q = msub.add_parser("fetch", help="download a pre-exported model into the cache")
+    q.add_argument("name")
+    q.add_argument("--hub-url", default=None, help=argparse.SUPPRESS)
+    q = msub.add_parser("export", help="export an open_clip model to ONNX (needs the torch extra)")
+    q.add_argument("name")
+    q.add_argument("--pretrained", help="weights tag or a local checkpoint file")
+    q.add_argument("--out", type=Path, help="output folder (default: the models cache)")
+    q.add_argument("--int8", action="store_true", help="quantise to int8 (faster ViTs on CPU)")
+    q = msub.add_parser("verify", help="check an installed model folder loads and embeds")
+    q.add_argument("name", nargs="?")
+    q.add_argument("--model-path", type=Path)
+    return parser
+
+
+def _open(args: argparse.Namespace, read_only: bool | None = None):  # noqa: ANN202
+    from .library import Library
+
+    return Library.open(
+        args.data_dir, model=getattr(args, "model", None), model_path=getattr(args, "model_path", None), read_only=read_only
+    )
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    controls = Controls.new()
+
+    def on_sigint(_sig: int, _frame: object) -> None:
+        if controls.cancel.is_set():
+            raise KeyboardInterrupt
+        sys.stderr.write("\nstopping after the current batch… (Ctrl-C again to abort)\n")
+        controls.stop()
+
+    with _open(args, read_only=False) as lib:
+        for path in args.paths:
+            lib.add_folder(path)
+        if args.model or args.model_path:  # remember the model choice for later searches
+            lib.save_settings(lib.settings.with_changes(
+                model=args.model or lib.settings.model,
+                model_path=str(args.model_path.resolve()) if args.model_path else None,
+            ))
+        if not lib.folders():
+            raise PhotolensError("No folders to index: give one, e.g. `photolens index ~/Pictures`")
+        lib.embedder  # fail fast with the clear model message  # noqa: B018
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            report = lib.index(progress=ProgressBar(sys.stderr), controls=controls)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        summary = {
+            "new": report.new, "changed": report.changed, "deleted": report.deleted, "unchanged": report.unchanged,
+            "embedded": report.embedded, "reused": report.reused, "errors": report.errors,
+            "offline_folders": report.offline_folders, "cancelled": report.cancelled, "seconds": round(report.seconds, 2),
+        }
+        if args.json:
+            print(json.dumps(summary))
+        else:
+            print(
+                f"{report.embedded} embedded, {report.reused} reused (moved/duplicate), {report.unchanged} unchanged, "
+                f"{report.deleted} removed, {report.errors} errors in {report.seconds:.1f}s"
+                + (" (stopped: run again to resume)" if report.cancelled else "")
+            )
+            if report.errors:
+                print("see `photolens status` for the files that failed")
+    return 130 if report.cancelled else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .query.model import SearchQuery
+
+    if args.limit < 1:
+        raise PhotolensError("--limit must be at least 1")
+    for flag, path in (("--image", args.image), ("--sketch", args.sketch)):
+        if path is not None and not path.is_file():
+            raise PhotolensError(f"{flag}: {path} is not a file")
+    query = SearchQuery(
+        text=args.query, image=args.image, sketch=args.sketch, sketch_weight=args.sketch_weight,
+        image_weight=args.image_weight, text_weight=args.text_weight, limit=args.limit,
+    )
+    with _open(args) as lib:
+        results = lib.search(query)
+    hits = [h for h in results.hits if args.all or not h.weak] or list(results.hits[:3])
+    if args.json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
+        return 0
+    if not results.hits:
+        print("no results (is anything indexed? see `photolens status`)", file=sys.stderr)
+        return 0
+    if results.no_good_match:
+        print("no good match; the closest pictures:", file=sys.stderr)
+    for h in hits:
+        print(f"{h.score:.4f}  {h.path}" + ("  (weak)" if h.weak else ""))
+    hidden = len(results.hits) - len(hits)
+    if hidden > 0 and not args.all:
+        print(f"({hidden} weaker matches hidden; --all shows them)", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _open(args) as lib:
+        st = lib.status()
+    if args.json:
+        print(json.dumps(st.to_json(), ensure_ascii=False))
+        return 0
+    print(f"library: {st.data_dir}" + (" (read-only)" if st.read_only else ""))
+    print(f"model:   {st.model}" + (f" at {st.model_path}" if st.model_installed else " (not installed)"))
+    print(f"folders: {len(st.folders)}")
+    for f in st.folders:
+        print(f"  {f.path}" + ("" if f.online else "  (offline)"))
+    print(f"indexed: {st.indexed}   pending: {st.pending}   errors: {st.error_count}   vectors: {st.vectors}")
+    print(f"size:    catalog {st.catalog_bytes / 1e6:.1f} MB, vector index {st.index_bytes / 1e6:.1f} MB")
+    for path, reason in st.errors[:20]:
+        print(f"  error: {path}: {reason}")
+    if st.error_count > 20:
+        print(f"  … and {st.error_count - 20} more (--json lists them all)")
+    for note in st.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    with _open(args, read_only=False) as lib:
+        lib.remove_folder(args.path)
+    print(f"removed {args.path}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .embed import registry
+
+    models_dir = default_models_dir()
+    action = args.models_command or "list"
+    if action == "list":
+        rows = [
+            {"name": m.name, "pretrained": m.pretrained, "installed": registry.is_installed(models_dir, m.name),
+             "description": m.description}
+            for m in registry.KNOWN_MODELS
+        ]
+        if getattr(args, "json", False):
+            print(json.dumps(rows))
+        else:
+            print(f"models folder: {models_dir}")
+            for r in rows:
+                print(f"  {'*' if r['installed'] else ' '} {r['name']:<28} {r['pretrained']:<20} {r['description']}")
+            print("(* installed)  get one: photolens models fetch NAME   or   photolens models export NAME")
+        return 0
+    if action == "fetch":
+        bar = _DownloadBar(sys.stderr)
+        folder = registry.fetch(models_dir, args.name, progress=bar, **({"hub_url": args.hub_url} if args.hub_url else {}))
+        print(f"installed {args.name} in {folder.path}")
+        return 0
+    if action == "export":
+        from .embed.export import export_pretrained
+
+        spec = registry.known(args.name)
+        pretrained = args.pretrained or (spec.pretrained if spec else None)
+        out = args.out or registry.model_dir(models_dir, args.name)
+        rep = export_pretrained(args.name, out, pretrained=pretrained, quantize=args.int8)
+        print(f"exported {args.name} ({pretrained}) to {rep.path}")
+        print(f"parity with torch: visual max|diff| {rep.visual_max_abs_diff:.2e}, textual max|diff| {rep.textual_max_abs_diff:.2e}")
+        return 0
+    if action == "verify":
+        from .embed.model_files import ModelFolder
+        from .embed.onnx_backend import OnnxEmbedder
+
+        folder = ModelFolder.load(args.model_path) if args.model_path else registry.resolve(models_dir, args.name or "ViT-B-32")
+        emb = OnnxEmbedder(folder)
+        from PIL import Image
+
+        v = emb.embed_images([Image.new("RGB", (300, 200), (200, 30, 30))])
+        t = emb.embed_texts(["a red picture"])
+        print(f"ok: {folder.config.model_id}, dim {emb.dim}, image·text cosine {float(v[0] @ t[0]):.4f}")
+        for name, digest in folder.checksums().items():
+            print(f"  sha256 {digest}  {name}")
+        return 0
+    raise PhotolensError(f"unknown models action {action!r}")
+
+
+class _DownloadBar:
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self._last = 0.0
+
+    def __call__(self, name: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.25 and (total is None or done < total):
+            return
+        self._last = now
+        pct = f" {100 * done / total:5.1f}%" if total else ""
+        self.stream.write(f"\r\x1b[2K{name}: {done / 1e6:.1f} MB{pct}")
+        if total and done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status, "remove": cmd_remove, "models": cmd_models}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except PhotolensError as exc:
+        if args.debug:
+            raise
+        print(f"photolens: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, the traceback with --debug
+        if args.debug:
+            raise
+        print(f"photolens: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""The indexing pipeline: scan -> hash + metadata -> decode (processes) -> embed (batched) -> commit.
+
+One thread runs it and is the only writer of the catalog and the vector index. Decoding
+runs in worker processes, a few batches ahead of the embedder, so decoding overlaps
+inference and a decoder that crashes on a hostile file takes only a worker down.
+Commits are batched; the vector index is saved every few seconds and at the end, and is
+caught up from SQLite on open, so a kill at any moment loses no embedded work.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .catalog import Catalog, FileDone, FileRecord
+from .embed.base import Embedder
+from .media.metadata import MediaMeta, content_hash, read_metadata
+from .media.workers import DecodeJob, decode_for_model, init_worker
+from .progress import Controls, IndexProgress, ProgressCallback, RateMeter
+from .scanner import plan_folder
+from .vectors import VectorStore
+
+log = logging.getLogger(__name__)
+
+SAVE_EVERY_S = 15.0
+MAX_CRASHES_PER_FILE = 2
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    scanned: int = 0
+    new: int = 0
+    changed: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    reused: int = 0
+    errors: int = 0
+    offline_folders: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class _Hashed:
+    file: FileRecord
+    hash: str | None
+    meta: MediaMeta | None
+    error: str | None
+
+
+def _hash_and_meta(file: FileRecord) -> _Hashed:
+    try:
+        digest = content_hash(file.path)
+    except FileNotFoundError:
+        return _Hashed(file, None, None, "file disappeared before it could be read")
+    except PermissionError:
+        return _Hashed(file, None, None, "permission denied")
+    except OSError as exc:
+        return _Hashed(file, None, None, f"cannot read file: {exc.strerror or exc}")
+    if file.size == 0:
+        return _Hashed(file, digest, None, "empty file (0 bytes)")
+    try:
+        meta = read_metadata(file.path, fallback_time=file.mtime_ns / 1e9)
+    except Exception as exc:
+        return _Hashed(file, digest, None, _describe_open_error(exc))
+    return _Hashed(file, digest, meta, None)
+
+
+def _describe_open_error(exc: Exception) -> str:
+    from PIL import Image, UnidentifiedImageError
+
+    if isinstance(exc, UnidentifiedImageError):
+        return "not a readable image (unknown format or wrong extension)"
+    if isinstance(exc, Image.DecompressionBombError):
+        return "image too large (decompression bomb guard)"
+    return f"cannot read image: {exc}"
+
+
+class Indexer:
+    """Runs scans and indexing for a Library; construct with its collaborators."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        vectors: VectorStore,
+        embedder: Embedder,
+        *,
+        batch_size: int = 16,
+        decode_workers: int = 0,
+        low_priority: bool = True,
+        exclude: tuple[str, ...] = (),
+    ):
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embedder = embedder
+        self.batch_size = max(1, batch_size)
+        cores = os.cpu_count() or 2
+        self.decode_workers = decode_workers if decode_workers > 0 else max(1, min(cores - 1, 4) if cores > 2 else 1)
+        self.low_priority = low_priority
+        self.exclude = exclude
+
+    # -- scanning ----------------------------------------------------------------------------
+    def scan(self, report: IndexReport, emit: ProgressCallback) -> None:
+        for folder in self.catalog.folders():
+            plan = plan_folder(self.catalog, folder, self.exclude)
+            if not plan.online:
+                log.warning("folder %s is not reachable: its items stay, marked offline", folder.path)
+                report.offline_folders.append(folder.path)
+                if folder.online:
+                    self.catalog.set_folder_online(folder.id, False)
+                continue
+            if not folder.online:
+                self.catalog.set_folder_online(folder.id, True)
+            self.catalog.mark_pending(folder.id, [(f.path, f.size, f.mtime_ns, f.inode) for f in plan.new + plan.changed])
+            self.catalog.delete_files(plan.deleted)
+            report.new += len(plan.new)
+            report.changed += len(plan.changed)
+            report.deleted += len(plan.deleted)
+            report.unchanged += plan.unchanged
+            report.scanned += len(plan.new) + len(plan.changed) + plan.unchanged + plan.pending
+            emit(IndexProgress("scan", report.scanned, 0, current=folder.path))
+
+    # -- the whole run -----------------------------------------------------------------------
+    def run(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
+        controls = controls or Controls.new()
+        emit = progress or (lambda _p: None)
+        report = IndexReport()
+        start = time.monotonic()
+        if self.low_priority:
+            _lower_thread_priority()
+        self.scan(report, emit)
+        if not controls.cancel.is_set():
+            self._index_pending(report, emit, controls)
+        if not controls.cancel.is_set() and self.catalog.count_pending() == 0:
+            self.cleanup()
+        if self.vectors.dirty:
+            self.vectors.save()
+        report.cancelled = controls.cancel.is_set()
+        report.seconds = time.monotonic() - start
+        total = report.embedded + report.reused + report.errors
+        emit(IndexProgress("done", total, total, errors=report.errors))
+        return report
+
+    def cleanup(self) -> int:
+        """Drop items (and vectors) that no file refers to any more."""
+        orphans = self.catalog.orphan_items()
+        if orphans:
+            self.catalog.delete_items(orphans)
+            self.vectors.remove(np.asarray(orphans, dtype=np.uint64))
+            log.info("removed %d items no file refers to", len(orphans))
+        return len(orphans)
+
+    # -- indexing pending files --------------------------------------------------------------
+    def _index_pending(self, report: IndexReport, emit: ProgressCallback, controls: Controls) -> None:
+        total = self.catalog.count_pending()
+        if not total:
+            return
+        model_id = self.embedder.model_id
+        meter = RateMeter()
+        state = _RunState(total=total)
+        config = self.embedder.config
+        last_save = time.monotonic()
+
+        def tick(current: str | None = None) -> None:
+            rate = meter.update(state.done)
+            eta = (total - state.done) / rate if rate > 0 else None
+            emit(IndexProgress("index", state.done, total, state.errors, rate, eta, current, controls.paused))
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="photolens-hash") as hashers:
+            pool = self._new_pool()
+            try:
+                hashed = (
+                    h for chunk in self.catalog.iter_pending(chunk=256) for h in hashers.map(_hash_and_meta, chunk)
+                )
+                inflight: deque[tuple[_Hashed, Future[np.ndarray | str]]] = deque()
+                waiting: dict[str, list[_Hashed]] = {}  # same content queued twice: embed once
+                ready: list[tuple[_Hashed, np.ndarray]] = []
+                done_buffer: list[FileDone] = []
+                errors: list[tuple[int, str]] = []
+                crashes: dict[int, int] = {}
+                max_inflight = self.batch_size * 2 + self.decode_workers
+
+                def flush(force: bool = False) -> None:
+                    nonlocal last_save
+                    if ready and (force or len(ready) >= self.batch_size):
+                        vecs = self.embedder.embed_pixels(np.stack([px for _, px in ready]))
+                        for (h, _), vec in zip(ready, vecs, strict=True):
+                            assert h.hash is not None and h.meta is not None
+                            done_buffer.append(FileDone(h.file.id, h.hash, h.meta, vec))
+                            for twin in waiting.pop(h.hash, [])[1:]:
+                                done_buffer.append(FileDone(twin.file.id, h.hash, twin.meta or h.meta, None))
+                        report.embedded += len(ready)
+                        ready.clear()
+                    if done_buffer or errors:
+                        if errors:
+                            self.catalog.record_errors(errors)
+                            state.errors += len(errors)
+                            report.errors += len(errors)
+                        new = self.catalog.commit_files(done_buffer, model_id)
+                        if new:
+                            self.vectors.add(np.array([k for k, _ in new], dtype=np.uint64), np.stack([v for _, v in new]))
+                        state.done += len(done_buffer) + len(errors)
+                        done_buffer.clear()
+                        errors.clear()
+                        tick()
+                    if self.vectors.dirty and time.monotonic() - last_save > SAVE_EVERY_S:
+                        self.vectors.save()
+                        last_save = time.monotonic()
+
+                def collect(wait_one: bool = False, wait_all: bool = False) -> None:
+                    """Take finished decodes off the queue, in order; optionally wait."""
+                    nonlocal pool
+                    while inflight and (wait_all or wait_one or inflight[0][1].done()):
+                        h, fut = inflight.popleft()
+                        try:
+                            result = fut.result()
+                        except BrokenProcessPool:
+                            pool = self._restart_pool(pool)
+                            retry = [h] + [x for x, _ in inflight]
+                            inflight.clear()
+                            for r in retry:
+                                crashes[r.file.id] = crashes.get(r.file.id, 0) + 1
+                                if crashes[r.file.id] > MAX_CRASHES_PER_FILE:
+                                    errors.append((r.file.id, "the image decoder crashed on this file"))
+                                    waiting.pop(r.hash or "", None)
+                                else:
+                                    inflight.append((r, pool.submit(decode_for_model, DecodeJob(r.file.path, config))))
+                            continue
+                        if isinstance(result, str):
+                            errors.append((h.file.id, result))
+                            for twin in waiting.pop(h.hash or "", [])[1:]:
+                                errors.append((twin.file.id, result))
+                        else:
+                            ready.append((h, result))
+                        flush()
+                        wait_one = False
+
+                for h in hashed:
+                    controls.resume.wait()
+                    if controls.cancel.is_set():
+                        break
+                    if h.error or h.hash is None or h.meta is None:
+                        errors.append((h.file.id, h.error or "unreadable"))
+                    elif self.catalog.item_for_hash(h.hash, model_id) is not None:
+                        done_buffer.append(FileDone(h.file.id, h.hash, h.meta, None))
+                        report.reused += 1
+                    elif h.hash in waiting:
+                        waiting[h.hash].append(h)
+                        report.reused += 1
+                    else:
+                        waiting[h.hash] = [h]
+                        inflight.append((h, pool.submit(decode_for_model, DecodeJob(h.file.path, config))))
+                    if len(done_buffer) + len(errors) >= self.batch_size:
+                        flush()
+                    collect(wait_one=len(inflight) >= max_inflight)
+                if controls.cancel.is_set():
+                    for _, fut in inflight:
+                        fut.cancel()
+                    inflight.clear()
+                    waiting.clear()
+                collect(wait_all=True)
+                flush(force=True)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+        return ProcessPoolExecutor(
+            max_workers=self.decode_workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=init_worker,
+            initargs=(self.low_priority,),
+        )
+
+    def _restart_pool(self, pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        log.warning("a decode worker died; restarting the worker pool")
+        pool.shutdown(wait=False, cancel_futures=True)
+        return self._new_pool()
+
+
+@dataclass
+class _RunState:
+    total: int
+    done: int = 0
+    errors: int = 0
+
+
+def _lower_thread_priority() -> None:
+    """Nice the calling thread (Linux: per thread), so indexing yields to the desktop."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (OSError, AttributeError):
+            pass

@@ -1,0 +1,312 @@
+"""Library: the one facade the CLI and the GUI use.
+
+`Library.open(data_dir)` builds the object graph: settings, the SQLite catalog, the
+writer lock, and (lazily, on first need) the embedder and the vector index. A second
+process finds the lock taken and opens read-only: it can search but not index.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .catalog import STATUS_ERROR, STATUS_INDEXED, STATUS_OFFLINE, STATUS_PENDING, Catalog, FolderRecord
+from .config import (
+    Settings,
+    default_data_dir,
+    default_models_dir,
+    ensure_private_dir,
+    load_settings,
+    save_settings,
+)
+from .embed.base import Embedder
+from .embed.model_files import ModelFolder
+from .embed.onnx_backend import OnnxEmbedder
+from .embed.registry import resolve
+from .errors import LibraryLockedError, PhotolensError, ReadOnlyError
+from .indexer import Indexer, IndexReport
+from .lock import WriterLock
+from .progress import Controls, ProgressCallback
+from .query.model import SearchQuery, SearchResults
+from .query.search import run_search
+from .vectors import VectorStore
+
+log = logging.getLogger(__name__)
+
+CATALOG_FILE = "catalog.db"
+LOCK_FILE = "photolens.lock"
+
+
+@dataclass(frozen=True)
+class LibraryStatus:
+    """Everything `photolens status` shows."""
+
+    data_dir: str
+    read_only: bool
+    model: str
+    model_path: str | None
+    model_installed: bool
+    folders: tuple[FolderRecord, ...]
+    indexed: int
+    pending: int
+    errors: tuple[tuple[str, str], ...]
+    offline: int
+    vectors: int
+    index_bytes: int
+    catalog_bytes: int
+    error_count: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "data_dir": self.data_dir, "read_only": self.read_only, "model": self.model,
+            "model_path": self.model_path, "model_installed": self.model_installed,
+            "folders": [{"path": f.path, "online": f.online} for f in self.folders],
+            "indexed": self.indexed, "pending": self.pending, "offline": self.offline,
+            "errors": [{"path": p, "reason": r} for p, r in self.errors], "error_count": self.error_count,
+            "vectors": self.vectors, "index_bytes": self.index_bytes, "catalog_bytes": self.catalog_bytes,
+            "notes": list(self.notes),
+        }
+
+
+class Library:
+    """A user's indexed media: folders, catalog, vectors and the model that made them."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        settings: Settings,
+        catalog: Catalog,
+        lock: WriterLock | None,
+        *,
+        models_dir: Path,
+        model_path: Path | None = None,
+        embedder: Embedder | None = None,
+    ):
+        self.data_dir = data_dir
+        self.settings = settings
+        self.catalog = catalog
+        self._lock = lock
+        self.models_dir = models_dir
+        self.model_path = model_path
+        self._embedder = embedder
+        self._vectors: VectorStore | None = None
+        self._guard = threading.RLock()
+        self.notes: list[str] = []
+
+    # -- construction --------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path | str | None = None,
+        *,
+        model: str | None = None,
+        model_path: Path | str | None = None,
+        read_only: bool | None = None,
+        embedder: Embedder | None = None,
+        models_dir: Path | str | None = None,
+    ) -> Library:
+        """Open (creating if needed) the library in `data_dir`.
+
+        read_only=None: write if the lock is free, else read-only with a note;
+        read_only=False: raise LibraryLockedError if another process writes.
+        """
+        data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
+        ensure_private_dir(data_dir)
+        settings = load_settings(data_dir)
+        if model:
+            settings = settings.with_changes(model=model)
+        lock: WriterLock | None = None
+        notes = []
+        if read_only is not True:
+            lock = WriterLock(data_dir / LOCK_FILE)
+            if not lock.acquire():
+                pid = lock.holder_pid()
+                msg = f"another Photolens process{f' (pid {pid})' if pid else ''} is writing to {data_dir}"
+                if read_only is False:
+                    raise LibraryLockedError(f"Cannot open for writing: {msg}")
+                notes.append(f"Opened read-only: {msg}. Searching works; indexing is up to that process.")
+                log.warning(notes[-1])
+                lock = None
+        ro = lock is None
+        catalog_path = data_dir / CATALOG_FILE
+        if ro and not catalog_path.exists():
+            raise PhotolensError(f"No library in {data_dir} yet, and another process holds its lock")
+        try:
+            catalog = Catalog(catalog_path, read_only=ro)
+        except Exception:
+            if lock:
+                lock.release()
+            raise
+        lib = cls(
+            data_dir, settings, catalog, lock,
+            models_dir=Path(models_dir) if models_dir else default_models_dir(),
+            model_path=Path(model_path).expanduser() if model_path else (
+                Path(settings.model_path) if settings.model_path else None),
+            embedder=embedder,
+        )
+        lib.notes.extend(notes)
+        return lib
+
+    def close(self) -> None:
+        with self._guard:
+            if self._vectors is not None and self._vectors.dirty and not self.read_only:
+                self._vectors.save()
+            self.catalog.close()
+            if self._lock:
+                self._lock.release()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def read_only(self) -> bool:
+        return self._lock is None
+
+    # -- model and vectors ----------------------------------------------------------------
+    def model_folder(self) -> ModelFolder:
+        return resolve(self.models_dir, self.settings.model, self.model_path)
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._guard:
+            if self._embedder is None:
+                folder = self.model_folder()
+                threads = int(os.environ.get("PHOTOLENS_THREADS", "0")) or None
+                self._embedder = OnnxEmbedder(folder, threads=threads, cache_dir=self.data_dir / "ort-cache" / folder.config.model_id.replace("/", "_"))
+            return self._embedder
+
+    @property
+    def model_id(self) -> str:
+        return self.embedder.model_id
+
+    @property
+    def vectors(self) -> VectorStore:
+        """The vector index of the current model, caught up with SQLite on first use."""
+        with self._guard:
+            if self._vectors is None:
+                emb = self.embedder
+                safe = emb.model_id.replace("/", "__")
+                store = VectorStore(self.data_dir / f"vectors-{safe}.usearch", emb.dim)
+                store.load()
+                keys = self.catalog.embedding_keys(emb.model_id)
+                added, removed = store.sync(keys, lambda missing: self._fetch_vectors(missing))
+                if added or removed:
+                    log.info("vector index caught up with the catalog: +%d -%d", added, removed)
+                    if not self.read_only:
+                        store.save()
+                self._vectors = store
+            return self._vectors
+
+    def _fetch_vectors(self, keys: np.ndarray):  # noqa: ANN202 - iterator of (keys, vectors)
+        model_id = self.embedder.model_id
+        for i in range(0, len(keys), 5000):
+            chunk = keys[i : i + 5000]
+            found = self.catalog.vectors([int(k) for k in chunk], model_id)
+            if found:
+                ks = np.array(list(found), dtype=np.uint64)
+                yield ks, np.stack([found[int(k)] for k in ks])
+
+    # -- folders ----------------------------------------------------------------------------
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError("This library is open read-only (another Photolens process is writing to it)")
+
+    def add_folder(self, path: Path | str) -> FolderRecord:
+        self._writable()
+        p = Path(path).expanduser()
+        if not p.is_dir():
+            raise PhotolensError(f"{p} is not a folder")
+        resolved = str(p.resolve())
+        for f in self.catalog.folders():
+            if resolved == f.path or resolved.startswith(f.path.rstrip(os.sep) + os.sep):
+                return f  # already covered by that folder
+        self.catalog.add_folder(resolved)
+        record = self.catalog.folder_by_path(resolved)
+        assert record is not None
+        return record
+
+    def remove_folder(self, path: Path | str) -> None:
+        """Forget a folder: its files leave the catalog and their vectors the index."""
+        self._writable()
+        resolved = str(Path(path).expanduser().resolve())
+        record = self.catalog.folder_by_path(resolved) or self.catalog.folder_by_path(str(path))
+        if record is None:
+            raise PhotolensError(f"{path} is not one of the library's folders")
+        with self._guard:
+            self.catalog.remove_folder(record.id)
+            orphans = self.catalog.orphan_items()
+            self.catalog.delete_items(orphans)
+            if self._vectors is not None and orphans:
+                self._vectors.remove(np.asarray(orphans, dtype=np.uint64))
+                self._vectors.save()
+
+    def folders(self) -> list[FolderRecord]:
+        return self.catalog.folders()
+
+    def save_settings(self, settings: Settings) -> None:
+        self._writable()
+        save_settings(self.data_dir, settings)
+        self.settings = settings
+
+    # -- indexing -------------------------------------------------------------------------
+    def indexer(self) -> Indexer:
+        self._writable()
+        s = self.settings
+        return Indexer(
+            self.catalog, self.vectors, self.embedder, batch_size=s.batch_size,
+            decode_workers=s.decode_workers, low_priority=s.low_priority, exclude=s.exclude_patterns,
+        )
+
+    def index(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
+        """Scan every folder and embed what is new or changed (resumable at any point)."""
+        return self.indexer().run(progress, controls)
+
+    # -- search ---------------------------------------------------------------------------
+    def search(self, query: SearchQuery | str, limit: int | None = None) -> SearchResults:
+        if isinstance(query, str):
+            query = SearchQuery(text=query)
+        if limit is not None:
+            query = SearchQuery(**{**query.__dict__, "limit": limit})
+        return run_search(query, self.catalog, self.vectors, self.embedder)
+
+    # -- status ---------------------------------------------------------------------------
+    def status(self, max_errors: int = 1000) -> LibraryStatus:
+        counts = self.catalog.counts()
+        try:
+            folder = self.model_folder()
+            installed, model_path, model_name = True, str(folder.path), folder.config.name
+        except PhotolensError:
+            installed, model_path = False, str(self.model_path) if self.model_path else None
+            model_name = self.settings.model
+        index_files = list(self.data_dir.glob("vectors-*.usearch"))
+        catalog_bytes = sum(
+            (self.data_dir / n).stat().st_size
+            for n in (CATALOG_FILE, CATALOG_FILE + "-wal") if (self.data_dir / n).exists()
+        )
+        return LibraryStatus(
+            data_dir=str(self.data_dir), read_only=self.read_only, model=model_name,
+            model_path=model_path, model_installed=installed, folders=tuple(self.catalog.folders()),
+            indexed=counts.get(STATUS_INDEXED, 0), pending=counts.get(STATUS_PENDING, 0),
+            errors=tuple(self.catalog.errors(max_errors)), error_count=counts.get(STATUS_ERROR, 0),
+            offline=counts.get(STATUS_OFFLINE, 0),
+            vectors=len(self._vectors) if self._vectors is not None else self._count_vectors(installed),
+            index_bytes=sum(f.stat().st_size for f in index_files), catalog_bytes=catalog_bytes,
+            notes=tuple(self.notes),
+        )
+
+    def _count_vectors(self, installed: bool) -> int:
+        if not installed:
+            return 0
+        try:
+            return self.catalog.count_embeddings(self.model_folder().config.model_id)
+        except PhotolensError:
+            return 0

@@ -1,0 +1,88 @@
+"""What a search asks for and what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+ImageSource = Path | str | Image.Image
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions applied with SQLite before (or while) ranking."""
+
+    folder: str | None = None  # a path prefix or a folder name ("in:Holidays")
+    after: float | None = None  # taken_at >= (epoch seconds)
+    before: float | None = None  # taken_at < (epoch seconds)
+    media_type: str | None = None  # "image" | "video"
+    camera: str | None = None  # substring of make or model
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.folder, self.after, self.before, self.media_type, self.camera))
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Any combination of words, an example image, an indexed item and a sketch.
+
+    Weights are relative; each part's vector is L2-normalised before fusion.
+    """
+
+    text: str = ""
+    image: ImageSource | None = None
+    like_items: tuple[int, ...] = ()  # "more like this": indexed item ids
+    unlike_items: tuple[int, ...] = ()  # "less like this"
+    sketch: ImageSource | None = None
+    negatives: tuple[str, ...] = ()
+    filters: Filters = field(default_factory=Filters)
+    text_weight: float = 1.0
+    image_weight: float = 1.0
+    sketch_weight: float = 0.6
+    negative_weight: float = 0.5
+    limit: int = 50
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.text.strip() or self.image is not None or self.like_items or self.sketch is not None)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: an indexed picture (its duplicates listed), its score and metadata."""
+
+    path: str
+    score: float
+    item_id: int
+    file_id: int
+    weak: bool = False
+    duplicates: tuple[str, ...] = ()
+    width: int | None = None
+    height: int | None = None
+    taken_at: float | None = None
+    camera: str | None = None
+    media_type: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path, "score": round(float(self.score), 6), "weak": self.weak,
+            "item_id": self.item_id, "file_id": self.file_id, "duplicates": list(self.duplicates),
+            "width": self.width, "height": self.height, "taken_at": self.taken_at,
+            "camera": self.camera, "media_type": self.media_type,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: tuple[SearchHit, ...]
+    query: SearchQuery
+    searched: int  # how many items were candidates
+    elapsed_ms: float
+    no_good_match: bool = False
+
+    @property
+    def strong(self) -> tuple[SearchHit, ...]:
+        return tuple(h for h in self.hits if not h.weak)

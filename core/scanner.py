@@ -1,0 +1,128 @@
+"""Reconciliation walk: what is new, changed or gone since the catalog last looked.
+
+Stat only (no hashing, no decoding), so an unchanged library rescans in seconds.
+Hidden and system folders are skipped, symlinked folders are followed once (loops and
+repeats are detected by device+inode), unreadable folders are logged and skipped.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import STATUS_PENDING, Catalog, FolderRecord
+from .media.decode import is_image_path
+
+log = logging.getLogger(__name__)
+
+SYSTEM_FOLDERS = frozenset(
+    {
+        "@eaDir", "$RECYCLE.BIN", "System Volume Information", "__MACOSX", "lost+found",
+        "node_modules", "__pycache__", "Thumbs", "#recycle", "#snapshot",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+@dataclass
+class ScanPlan:
+    """Differences between disk and catalog for one folder."""
+
+    folder: FolderRecord
+    new: list[FileStat] = field(default_factory=list)
+    changed: list[FileStat] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    pending: int = 0
+    online: bool = True
+
+
+def _skip_dir(name: str, patterns: tuple[str, ...]) -> bool:
+    return name.startswith(".") or name in SYSTEM_FOLDERS or any(fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def walk_media(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[FileStat]:
+    """Every media file under root (recursively), with its stat."""
+    seen: set[tuple[int, int]] = set()
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = os.stat(folder)
+        except OSError as exc:
+            log.warning("cannot read folder %s: %s", folder, exc)
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            log.info("skipping %s: already visited (symlink loop or repeat)", folder)
+            continue
+        seen.add(key)
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    name = entry.name
+                    try:
+                        if entry.is_dir(follow_symlinks=True):
+                            if not _skip_dir(name, exclude):
+                                stack.append(entry.path)
+                            continue
+                        if name.startswith(".") or not is_image_path(name):
+                            continue
+                        if any(fnmatch.fnmatch(name, p) for p in exclude):
+                            continue
+                        est = entry.stat(follow_symlinks=True)
+                        if not stat.S_ISREG(est.st_mode):
+                            continue
+                        if not _storable(entry.path):
+                            continue
+                        yield FileStat(entry.path, est.st_size, est.st_mtime_ns, est.st_ino)
+                    except OSError as exc:  # dangling link, permission, vanished
+                        log.debug("skipping %s: %s", entry.path, exc)
+        except OSError as exc:
+            log.warning("cannot list folder %s: %s", folder, exc)
+
+
+def _storable(path: str) -> bool:
+    """The catalog stores paths as UTF-8 text; a name that is not valid UTF-8 is skipped."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        log.warning("skipping a file whose name is not valid UTF-8: %r", path)
+        return False
+    return True
+
+
+def plan_folder(catalog: Catalog, folder: FolderRecord, exclude: tuple[str, ...] = ()) -> ScanPlan:
+    """Compare a folder on disk with the catalog."""
+    plan = ScanPlan(folder=folder)
+    root = Path(folder.path)
+    if not root.is_dir():
+        plan.online = False
+        return plan
+    known = catalog.file_stats(folder.id)
+    seen: set[str] = set()
+    for fs in walk_media(root, exclude):
+        seen.add(fs.path)
+        old = known.get(fs.path)
+        if old is None:
+            plan.new.append(fs)
+        elif old[1] != fs.size or old[2] != fs.mtime_ns:
+            plan.changed.append(fs)
+        elif old[3] == STATUS_PENDING:
+            plan.pending += 1
+        else:
+            plan.unchanged += 1
+    plan.deleted = [v[0] for p, v in known.items() if p not in seen]
+    return plan
