@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
+import tomllib
 
 from .errors import PhotolensError
 

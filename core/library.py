@@ -15,7 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .catalog import STATUS_ERROR, STATUS_INDEXED, STATUS_OFFLINE, STATUS_PENDING, Catalog, FolderRecord
+from .catalog import (
+    STATUS_ERROR,
+    STATUS_INDEXED,
+    STATUS_OFFLINE,
+    STATUS_PENDING,
+    Catalog,
+    FolderRecord,
+)
 from .config import (
     Settings,
     default_data_dir,

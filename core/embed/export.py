@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,16 +117,9 @@ def export_model(
         dummy_image = torch.randn(2, 3, image_size, image_size, generator=gen)
         dummy_text = tok(list(VERIFY_TEXTS[:2]), context_length=context_length)
         raw_visual, raw_textual = work / "visual.fp32.onnx", work / "textual.fp32.onnx"
-        # Not under no_grad: there, nn.MultiheadAttention takes its fused fast path,
-        # which has no ONNX symbolic.
-        torch.onnx.export(
-            visual, (dummy_image,), str(raw_visual), input_names=["image"], output_names=["embedding"],
-            dynamic_axes={"image": {0: "batch"}, "embedding": {0: "batch"}}, opset_version=OPSET, dynamo=False,
-        )
-        torch.onnx.export(
-            textual, (dummy_text,), str(raw_textual), input_names=["text"], output_names=["embedding"],
-            dynamic_axes={"text": {0: "batch"}, "embedding": {0: "batch"}}, opset_version=OPSET, dynamo=False,
-        )
+        with warnings.catch_warnings():  # the tracer's notes about open_clip internals
+            warnings.simplefilter("ignore")
+            _export_graphs(torch, visual, textual, dummy_image, dummy_text, raw_visual, raw_textual)
         if quantize_visual:
             _quantize(raw_visual, work / VISUAL_FILE, ["MatMul"])
             raw_visual.unlink()
@@ -172,6 +166,19 @@ def export_model(
         shutil.rmtree(work, ignore_errors=True)
         raise ExportError(f"Export of {name} failed: {exc}") from exc
     return ExportReport(**{**report.__dict__, "path": out_dir})
+
+
+def _export_graphs(torch: Any, visual: Any, textual: Any, image: Any, text: Any, v_out: Path, t_out: Path) -> None:
+    """Both towers with a dynamic batch axis. Not under no_grad: there nn.MultiheadAttention
+    takes its fused fast path, which has no ONNX symbolic."""
+    torch.onnx.export(
+        visual, (image,), str(v_out), input_names=["image"], output_names=["embedding"],
+        dynamic_axes={"image": {0: "batch"}, "embedding": {0: "batch"}}, opset_version=OPSET, dynamo=False,
+    )
+    torch.onnx.export(
+        textual, (text,), str(t_out), input_names=["text"], output_names=["embedding"],
+        dynamic_axes={"text": {0: "batch"}, "embedding": {0: "batch"}}, opset_version=OPSET, dynamo=False,
+    )
 
 
 class _Wrap:  # built lazily as a torch.nn.Module subclass (torch is optional)

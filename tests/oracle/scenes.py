@@ -382,6 +382,7 @@ def _background(scene: Scene, side: int, rng: np.random.Generator) -> np.ndarray
     theta = float(rng.uniform(0, 2 * math.pi))
     ramp = (xx - 0.5) * math.cos(theta) + (yy - 0.5) * math.sin(theta)  # -0.71..0.71
     kind = scene.background
+    img: np.ndarray
     if kind == "plain":
         img = np.empty((side, side, 3), np.float32)
         img[...] = base

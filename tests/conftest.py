@@ -1,0 +1,37 @@
+"""Shared fixtures: tiny models exported through the real export path, image folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import make_image, tiny_clip
+
+ORACLE_DIR = Path(__file__).parent / "fixtures" / "models" / "oracle"
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random model exported to the model folder format (fp32 towers)."""
+    from photolens.core.embed.export import export_model
+
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    export_model(tiny_clip(), out, name="tiny", quantize_textual=False)
+    return out
+
+
+@pytest.fixture
+def photo_dir(tmp_path: Path) -> Path:
+    """Twelve distinct pictures in a folder tree (one hidden folder, which is skipped)."""
+    root = tmp_path / "photos"
+    colours = [(220, 30, 30), (30, 200, 40), (40, 60, 220), (230, 220, 40)]
+    for i in range(12):
+        sub = root / ("trip" if i % 3 == 0 else "home")
+        make_image(sub / f"p{i:02d}.{'png' if i % 2 else 'jpg'}", colours[i % 4], size=(90 + i, 70), seed=i,
+                   shape="circle" if i % 2 else "square")
+    make_image(root / ".thumbnails" / "hidden.png", (1, 2, 3))
+    return root

@@ -1,0 +1,100 @@
+"""The command-line contract: flags, JSON shapes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from photolens.core.cli import build_parser, main
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 180) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "photolens.core.cli", *args], capture_output=True, text=True, timeout=timeout, env=full_env
+    )
+
+
+def test_every_command_has_help() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001
+    for name, p in sub.choices.items():  # type: ignore[union-attr]
+        assert p.description or sub._name_parser_map[name].format_help()  # noqa: SLF001
+        assert any(ch.dest == name and ch.help for ch in sub._choices_actions), name  # noqa: SLF001
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("photolens ")
+
+
+def test_index_search_status_json(tmp_path: Path, tiny_model_dir: Path, photo_dir: Path) -> None:
+    data = str(tmp_path / "data")
+    out = run_cli("--data-dir", data, "index", str(photo_dir), "--model-path", str(tiny_model_dir), "--json")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["embedded"] == 12 and summary["errors"] == 0
+
+    # the model given to `index` is remembered for later searches
+    out = run_cli("--data-dir", data, "search", "a red circle", "--limit", "3", "--json", "--all")
+    assert out.returncode == 0, out.stderr
+    hits = json.loads(out.stdout)
+    assert len(hits) == 3 and all({"path", "score"} <= h.keys() for h in hits)
+    assert hits[0]["score"] >= hits[1]["score"] >= hits[2]["score"]
+
+    example = photo_dir / "home" / "p01.png"
+    out = run_cli("--data-dir", data, "search", "--image", str(example), "--limit", "1", "--json")
+    assert json.loads(out.stdout)[0]["path"] == str(example)
+
+    (photo_dir / "bad.jpg").write_text("nope")
+    run_cli("--data-dir", data, "index")
+    out = run_cli("--data-dir", data, "status", "--json")
+    status = json.loads(out.stdout)
+    assert status["indexed"] == 12
+    assert status["errors"] == [{"path": str(photo_dir / "bad.jpg"), "reason": status["errors"][0]["reason"]}]
+    assert status["errors"][0]["reason"]
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    env = {"PHOTOLENS_MODELS_DIR": str(tmp_path / "no-models")}
+    out = run_cli("--data-dir", str(tmp_path / "d"), "index", str(tmp_path), env=env)
+    assert out.returncode != 0
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "photolens models fetch" in lines[0] and "Traceback" not in out.stderr
+    out = run_cli("--data-dir", str(tmp_path / "d"), "search", "--image", str(tmp_path / "missing.jpg"))
+    assert out.returncode != 0 and "not a file" in out.stderr and "Traceback" not in out.stderr
+    out = run_cli("--data-dir", str(tmp_path / "d"), "--debug", "search", "--image", str(tmp_path / "missing.jpg"))
+    assert "Traceback" in out.stderr
+
+
+def test_data_dir_from_environment(tmp_path: Path) -> None:
+    out = run_cli("status", "--json", env={"PHOTOLENS_DATA_DIR": str(tmp_path / "envdata")})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["data_dir"] == str(tmp_path / "envdata")
+
+
+def test_models_list_and_offline_fetch(tmp_path: Path) -> None:
+    env = {"PHOTOLENS_MODELS_DIR": str(tmp_path / "models")}
+    out = run_cli("models", "list", "--json", env=env)
+    names = {m["name"] for m in json.loads(out.stdout)}
+    assert {"ViT-B-32", "MobileCLIP2-S0"} <= names
+    # an unreachable hub: one clear line, no traceback
+    out = run_cli("models", "fetch", "ViT-B-32", "--hub-url", "http://127.0.0.1:9", env=env)
+    assert out.returncode != 0 and "offline" in out.stderr and "--model-path" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_startup_does_not_import_torch_or_qt() -> None:
+    code = (
+        "import sys; from photolens.core import cli, library; cli.build_parser();"
+        "print('torch' in sys.modules, 'PySide6' in sys.modules, 'open_clip' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False False False"
