@@ -144,8 +144,11 @@ class Catalog:
         return FolderRecord(int(r[0]), r[1], bool(r[2])) if r else None
 
     def set_folder_online(self, folder_id: int, online: bool) -> None:
+        """An unreachable folder's files are kept, marked offline; they return with it."""
+        old, new = (STATUS_OFFLINE, STATUS_INDEXED) if online else (STATUS_INDEXED, STATUS_OFFLINE)
         with self.conn:
             self.conn.execute("UPDATE folders SET online = ? WHERE id = ?", (int(online), folder_id))
+            self.conn.execute("UPDATE files SET status = ? WHERE folder_id = ? AND status = ?", (new, folder_id, old))
 
     def remove_folder(self, folder_id: int) -> None:
         with self.conn:
@@ -153,11 +156,15 @@ class Catalog:
             self.conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
 
     # -- files -----------------------------------------------------------------------------
-    def file_stats(self, folder_id: int) -> dict[str, tuple[int, int, int, str]]:
-        """path -> (id, size, mtime_ns, status) for every file of a folder (one query)."""
-        rows = self.conn.execute(
-            "SELECT path, id, size, mtime_ns, status FROM files WHERE folder_id = ?", (folder_id,)
-        )
+    def file_stats(self, folder_id: int, prefix: str | None = None) -> dict[str, tuple[int, int, int, str]]:
+        """path -> (id, size, mtime_ns, status) for the files of a folder (or of a subtree)."""
+        sql = "SELECT path, id, size, mtime_ns, status FROM files WHERE folder_id = ?"
+        args: tuple[object, ...] = (folder_id,)
+        if prefix is not None:
+            sql += " AND (path = ? OR substr(path, 1, ?) = ?)"
+            base = prefix.rstrip("/") + "/"
+            args += (prefix, len(base), base)
+        rows = self.conn.execute(sql, args)
         return {r[0]: (int(r[1]), int(r[2] or 0), int(r[3] or 0), r[4]) for r in rows}
 
     def mark_pending(self, folder_id: int, stats: Iterable[tuple[str, int, int, int]]) -> None:
@@ -169,6 +176,35 @@ class Catalog:
                 "mtime_ns=excluded.mtime_ns, inode=excluded.inode, status=excluded.status, hash=NULL, error=NULL",
                 [(folder_id, p, s, m, i, STATUS_PENDING) for p, s, m, i in stats],
             )
+
+    def record_path_errors(self, folder_id: int, rows: Iterable[tuple[str, int, int, int, str]]) -> None:
+        """Files known to be unusable before reading them: (path, size, mtime_ns, inode, reason)."""
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO files (folder_id, path, size, mtime_ns, inode, status, error, indexed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, "
+                "mtime_ns=excluded.mtime_ns, status=excluded.status, error=excluded.error",
+                [(folder_id, p, s, m, i, STATUS_ERROR, r, time.time()) for p, s, m, i, r in rows],
+            )
+
+    def stats_for_ids(self, file_ids: Sequence[int]) -> dict[tuple[int, int, int], int]:
+        """(inode, size, mtime_ns) -> file id, for matching moved files without hashing."""
+        out: dict[tuple[int, int, int], int] = {}
+        for chunk in _chunks(list(file_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id, inode, size, mtime_ns FROM files WHERE id IN ({marks}) AND status = ? AND hash IS NOT NULL",
+                (*chunk, STATUS_INDEXED),
+            )
+            for fid, inode, size, mtime in rows:
+                out[(int(inode or 0), int(size or 0), int(mtime or 0))] = int(fid)
+        return out
+
+    def move_file(self, file_id: int, folder_id: int, new_path: str) -> None:
+        """A file moved or renamed on disk: same row, same content, new path."""
+        with self.conn:
+            self.conn.execute("DELETE FROM files WHERE path = ? AND id != ?", (new_path, file_id))
+            self.conn.execute("UPDATE files SET path = ?, folder_id = ? WHERE id = ?", (new_path, folder_id, file_id))
 
     def delete_files(self, file_ids: Iterable[int]) -> None:
         with self.conn:

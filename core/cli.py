@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_model_args(p)
 
+    p = sub.add_parser("watch", help="index, then keep indexing changes as they happen (Ctrl-C stops)")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders to add first")
+    _add_model_args(p)
+
     p = sub.add_parser("remove", help="remove a folder (and its pictures) from the library")
     p.add_argument("path", type=Path)
 
@@ -220,6 +224,31 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    controls = Controls.new()
+    signal.signal(signal.SIGINT, lambda *_: controls.stop())
+    signal.signal(signal.SIGTERM, lambda *_: controls.stop())
+
+    def on_update(report: object) -> None:
+        r = report  # IndexReport
+        changes = r.embedded + r.reused + r.deleted + r.errors  # type: ignore[attr-defined]
+        if changes:
+            print(
+                f"{time.strftime('%H:%M:%S')} {r.embedded} embedded, {r.reused} reused, "  # type: ignore[attr-defined]
+                f"{r.deleted} removed, {r.errors} errors", flush=True,  # type: ignore[attr-defined]
+            )
+
+    with _open(args, read_only=False) as lib:
+        for path in args.paths:
+            lib.add_folder(path)
+        if not lib.folders():
+            raise PhotolensError("No folders to watch: give one, e.g. `photolens watch ~/Pictures`")
+        lib.embedder  # fail fast with the clear model message  # noqa: B018
+        print(f"watching {len(lib.folders())} folder(s); Ctrl-C stops", file=sys.stderr, flush=True)
+        lib.watch(controls, ProgressBar(sys.stderr), on_update)
+    return 0
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     with _open(args, read_only=False) as lib:
         lib.remove_folder(args.path)
@@ -295,7 +324,7 @@ class _DownloadBar:
         self.stream.flush()
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status, "remove": cmd_remove, "models": cmd_models}
+COMMANDS = {"watch": cmd_watch, "index": cmd_index, "search": cmd_search, "status": cmd_status, "remove": cmd_remove, "models": cmd_models}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,3 +41,7 @@ class DecodeError(PhotolensError):
 
 class CatalogError(PhotolensError):
     """The SQLite catalog is unusable (corrupt, newer schema, ...)."""
+
+
+class StorageError(PhotolensError):
+    """Writing the library failed (disk full, read-only medium); what was saved before is intact."""

@@ -19,6 +19,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from .embed.base import Embedder
 from .media.metadata import MediaMeta, content_hash, read_metadata
 from .media.workers import DecodeJob, decode_for_model, init_worker
 from .progress import Controls, IndexProgress, ProgressCallback, RateMeter
-from .scanner import plan_folder
+from .scanner import ScanPlan, plan_folder
 from .vectors import VectorStore
 
 log = logging.getLogger(__name__)
@@ -114,24 +115,57 @@ class Indexer:
 
     # -- scanning ----------------------------------------------------------------------------
     def scan(self, report: IndexReport, emit: ProgressCallback) -> None:
+        """The startup reconciliation walk over every folder (stat only)."""
         for folder in self.catalog.folders():
-            plan = plan_folder(self.catalog, folder, self.exclude)
-            if not plan.online:
-                log.warning("folder %s is not reachable: its items stay, marked offline", folder.path)
-                report.offline_folders.append(folder.path)
-                if folder.online:
-                    self.catalog.set_folder_online(folder.id, False)
-                continue
-            if not folder.online:
-                self.catalog.set_folder_online(folder.id, True)
-            self.catalog.mark_pending(folder.id, [(f.path, f.size, f.mtime_ns, f.inode) for f in plan.new + plan.changed])
-            self.catalog.delete_files(plan.deleted)
-            report.new += len(plan.new)
-            report.changed += len(plan.changed)
-            report.deleted += len(plan.deleted)
-            report.unchanged += plan.unchanged
-            report.scanned += len(plan.new) + len(plan.changed) + plan.unchanged + plan.pending
+            if not folder.online and Path(folder.path).is_dir():
+                self.catalog.set_folder_online(folder.id, True)  # back before we compare
+            self.apply_plan(plan_folder(self.catalog, folder, self.exclude), report)
             emit(IndexProgress("scan", report.scanned, 0, current=folder.path))
+
+    def apply_plan(self, plan: ScanPlan, report: IndexReport) -> None:
+        """Record a plan: new/changed files become pending work, deleted ones leave."""
+        folder = plan.folder
+        if not plan.online:
+            log.warning("folder %s is not reachable: its items stay, marked offline", folder.path)
+            report.offline_folders.append(folder.path)
+            if folder.online:
+                self.catalog.set_folder_online(folder.id, False)
+            return
+        moved = self._match_moves(plan)
+        work = plan.new + plan.changed
+        self.catalog.mark_pending(folder.id, [(f.path, f.size, f.mtime_ns, f.inode) for f in work if not f.problem])
+        bad = [(f.path, f.size, f.mtime_ns, f.inode, f.problem) for f in work if f.problem]
+        if bad:
+            self.catalog.record_path_errors(folder.id, bad)
+            report.errors += len(bad)
+        self.catalog.delete_files(plan.deleted)
+        report.reused += moved
+        report.new += len(plan.new)
+        report.changed += len(plan.changed)
+        report.deleted += len(plan.deleted)
+        report.unchanged += plan.unchanged
+        report.scanned += len(work) + plan.unchanged + plan.pending
+
+    def _match_moves(self, plan: ScanPlan) -> int:
+        """New paths whose (inode, size, mtime) equal a vanished file's are moves: the row
+        follows the file, so nothing is hashed or embedded again."""
+        if not plan.new or not plan.deleted:
+            return 0
+        vanished = self.catalog.stats_for_ids(plan.deleted)
+        if not vanished:
+            return 0
+        remaining = []
+        moved_ids: set[int] = set()
+        for fs in plan.new:
+            fid = vanished.get((fs.inode, fs.size, fs.mtime_ns))
+            if fid is not None and fid not in moved_ids and not fs.problem:
+                self.catalog.move_file(fid, plan.folder.id, fs.path)
+                moved_ids.add(fid)
+            else:
+                remaining.append(fs)
+        plan.new = remaining
+        plan.deleted = [i for i in plan.deleted if i not in moved_ids]
+        return len(moved_ids)
 
     # -- the whole run -----------------------------------------------------------------------
     def run(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
@@ -143,7 +177,7 @@ class Indexer:
             _lower_thread_priority()
         self.scan(report, emit)
         if not controls.cancel.is_set():
-            self._index_pending(report, emit, controls)
+            self.index_pending(report, emit, controls)
         if not controls.cancel.is_set() and self.catalog.count_pending() == 0:
             self.cleanup()
         if self.vectors.dirty:
@@ -164,7 +198,8 @@ class Indexer:
         return len(orphans)
 
     # -- indexing pending files --------------------------------------------------------------
-    def _index_pending(self, report: IndexReport, emit: ProgressCallback, controls: Controls) -> None:
+    def index_pending(self, report: IndexReport, emit: ProgressCallback, controls: Controls) -> None:
+        """Hash, decode, embed and commit every pending file."""
         total = self.catalog.count_pending()
         if not total:
             return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -276,6 +277,19 @@ class Library:
     def index(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
         """Scan every folder and embed what is new or changed (resumable at any point)."""
         return self.indexer().run(progress, controls)
+
+    def watch(
+        self,
+        controls: Controls,
+        progress: ProgressCallback | None = None,
+        on_update: Callable[[IndexReport], None] | None = None,
+        *,
+        debounce_s: float | None = None,
+    ) -> None:
+        """Reconcile, then keep indexing changes as they happen until controls.stop()."""
+        from .watcher import DEBOUNCE_S, LiveIndexer
+
+        LiveIndexer(self.indexer(), debounce_s=debounce_s or DEBOUNCE_S).run(controls, progress, on_update)
 
     # -- search ---------------------------------------------------------------------------
     def search(self, query: SearchQuery | str, limit: int | None = None) -> SearchResults:

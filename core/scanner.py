@@ -34,6 +34,7 @@ class FileStat:
     size: int
     mtime_ns: int
     inode: int
+    problem: str | None = None  # a reason the file cannot be indexed, known from its name
 
 
 @dataclass
@@ -85,35 +86,50 @@ def walk_media(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[FileStat]:
                         est = entry.stat(follow_symlinks=True)
                         if not stat.S_ISREG(est.st_mode):
                             continue
-                        if not _storable(entry.path):
-                            continue
-                        yield FileStat(entry.path, est.st_size, est.st_mtime_ns, est.st_ino)
+                        yield _file_stat(entry.path, est)
                     except OSError as exc:  # dangling link, permission, vanished
                         log.debug("skipping %s: %s", entry.path, exc)
         except OSError as exc:
             log.warning("cannot list folder %s: %s", folder, exc)
 
 
-def _storable(path: str) -> bool:
-    """The catalog stores paths as UTF-8 text; a name that is not valid UTF-8 is skipped."""
+def _file_stat(path: str, st: os.stat_result) -> FileStat:
+    """The catalog stores paths as UTF-8 text: a name that is not valid UTF-8 is kept in an
+    escaped form, as an error that tells the user to rename it."""
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
-        log.warning("skipping a file whose name is not valid UTF-8: %r", path)
-        return False
-    return True
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        return FileStat(shown, st.st_size, st.st_mtime_ns, st.st_ino, "file name is not valid UTF-8: rename the file")
+    return FileStat(path, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def plan_folder(catalog: Catalog, folder: FolderRecord, exclude: tuple[str, ...] = ()) -> ScanPlan:
-    """Compare a folder on disk with the catalog."""
+def stat_media(path: str) -> FileStat | None:
+    """The FileStat of one media file, or None if it is gone / not a media file."""
+    name = os.path.basename(path)
+    if name.startswith(".") or not is_image_path(name):
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return _file_stat(path, st) if stat.S_ISREG(st.st_mode) else None
+
+
+def plan_folder(
+    catalog: Catalog, folder: FolderRecord, exclude: tuple[str, ...] = (), subtree: Path | None = None
+) -> ScanPlan:
+    """Compare a folder (or one subtree of it) on disk with the catalog."""
     plan = ScanPlan(folder=folder)
     root = Path(folder.path)
     if not root.is_dir():
         plan.online = False
         return plan
-    known = catalog.file_stats(folder.id)
+    start = subtree if subtree is not None else root
+    known = catalog.file_stats(folder.id, prefix=str(start) if subtree is not None else None)
     seen: set[str] = set()
-    for fs in walk_media(root, exclude):
+    walk = walk_media(start, exclude) if start.is_dir() else iter(())
+    for fs in walk:
         seen.add(fs.path)
         old = known.get(fs.path)
         if old is None:
@@ -125,4 +141,25 @@ def plan_folder(catalog: Catalog, folder: FolderRecord, exclude: tuple[str, ...]
         else:
             plan.unchanged += 1
     plan.deleted = [v[0] for p, v in known.items() if p not in seen]
+    return plan
+
+
+def plan_paths(catalog: Catalog, folder: FolderRecord, paths: list[str]) -> ScanPlan:
+    """Compare individual file paths (from file-system events) with the catalog."""
+    plan = ScanPlan(folder=folder)
+    if not Path(folder.path).is_dir():
+        plan.online = False
+        return plan
+    for path in paths:
+        fs = stat_media(path)
+        old = catalog.file_by_path(path)
+        if fs is None:
+            if old is not None:
+                plan.deleted.append(old.id)
+        elif old is None:
+            plan.new.append(fs)
+        elif (old.size, old.mtime_ns) != (fs.size, fs.mtime_ns):
+            plan.changed.append(fs)
+        else:
+            plan.unchanged += 1
     return plan

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from usearch.index import Index
 
+from .errors import StorageError
+
 log = logging.getLogger(__name__)
 
 EXACT_SEARCH_MAX = 250_000
@@ -139,6 +141,12 @@ class VectorStore:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(
+                f"Could not save the vector index to {self.path} ({exc.strerror or exc}); the previous "
+                "index is intact and no work is lost (vectors are in the catalog). Free some disk space."
+            ) from exc
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
