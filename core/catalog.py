@@ -35,9 +35,9 @@ migrations = Migrations("photolens")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["folders"].create({"id": int, "path": str, "added_at": float, "online": int}, pk="id", not_null={"path"})
-    db["folders"].create_index(["path"], unique=True)
-    db["files"].create(
+    db.table("folders").create({"id": int, "path": str, "added_at": float, "online": int}, pk="id", not_null={"path"})
+    db.table("folders").create_index(["path"], unique=True)
+    db.table("files").create(
         {
             "id": int, "folder_id": int, "path": str, "size": int, "mtime_ns": int, "inode": int,
             "hash": str, "media_type": str, "width": int, "height": int, "taken_at": float,
@@ -46,17 +46,17 @@ def m001_initial(db: Database) -> None:
         },
         pk="id", not_null={"path", "status"}, foreign_keys=[("folder_id", "folders", "id")],
     )
-    db["files"].create_index(["path"], unique=True)
-    db["files"].create_index(["hash"])
-    db["files"].create_index(["folder_id"])
-    db["files"].create_index(["status"])
-    db["items"].create({"id": int, "hash": str, "frame_ms": int}, pk="id", not_null={"hash"})
-    db["items"].create_index(["hash", "frame_ms"], unique=True)
-    db["embeddings"].create(
+    db.table("files").create_index(["path"], unique=True)
+    db.table("files").create_index(["hash"])
+    db.table("files").create_index(["folder_id"])
+    db.table("files").create_index(["status"])
+    db.table("items").create({"id": int, "hash": str, "frame_ms": int}, pk="id", not_null={"hash"})
+    db.table("items").create_index(["hash", "frame_ms"], unique=True)
+    db.table("embeddings").create(
         {"item_id": int, "model_id": str, "vector": bytes},
         pk=("item_id", "model_id"), foreign_keys=[("item_id", "items", "id")],
     )
-    db["embeddings"].create_index(["model_id"])
+    db.table("embeddings").create_index(["model_id"])
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class Catalog:
                 self.db.execute("PRAGMA synchronous=NORMAL")
                 self.db.execute("PRAGMA foreign_keys=ON")
                 migrations.apply(self.db)
-            elif not self.db["files"].exists():
+            elif not self.db.table("files").exists():
                 raise CatalogError(f"{self.path} has no Photolens catalog yet (index a folder first)")
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"Cannot open catalog {self.path}: {exc}") from exc

@@ -304,7 +304,8 @@ class Library:
         counts = self.catalog.counts()
         try:
             folder = self.model_folder()
-            installed, model_path, model_name = True, str(folder.path), folder.config.name
+            installed, model_name = True, folder.config.name
+            model_path: str | None = str(folder.path)
         except PhotolensError:
             installed, model_path = False, str(self.model_path) if self.model_path else None
             model_name = self.settings.model

@@ -18,3 +18,11 @@ def test_ruff_is_clean() -> None:
     out = subprocess.run([ruff, "check", "--quiet", "core", "desktop", "tests", "packaging"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_mypy_core_is_clean() -> None:
+    mypy = shutil.which("mypy")
+    if mypy is None:
+        pytest.skip("mypy is not installed (pip install -e '.[test]')")
+    out = subprocess.run([mypy, "core"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -40,9 +40,9 @@ def resize_and_crop(image: Image.Image, size: int, *, interpolation: str = "bicu
 
 def to_tensor(image: Image.Image, mean: tuple[float, ...], std: tuple[float, ...]) -> np.ndarray:
     """RGB image -> normalised float32 array [3, H, W]."""
-    arr = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    arr: np.ndarray = np.asarray(image.convert("RGB"), dtype=np.float32) / np.float32(255.0)
     arr = (arr - np.asarray(mean, dtype=np.float32)) / np.asarray(std, dtype=np.float32)
-    return np.ascontiguousarray(arr.transpose(2, 0, 1))
+    return np.ascontiguousarray(arr.transpose(2, 0, 1), dtype=np.float32)
 
 
 def preprocess(image: Image.Image, config: ModelConfig) -> np.ndarray:

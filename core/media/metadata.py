@@ -66,7 +66,7 @@ def _exif_time(value: object) -> float | None:
 
 def _gps_degrees(values: object, ref: object) -> float | None:
     try:
-        d, m, s = (float(v) for v in values)  # type: ignore[union-attr]
+        d, m, s = (float(v) for v in values)  # type: ignore[attr-defined]
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     deg = d + m / 60.0 + s / 3600.0

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ def load_query_image(source: ImageSource) -> Image.Image:
         raise QueryError(f"Cannot use {source} as a query image: {exc}") from exc
 
 
-def split_long_text(text: str, fits: callable, max_parts: int = 8) -> list[str]:  # type: ignore[valid-type]
+def split_long_text(text: str, fits: Callable[[str], bool], max_parts: int = 8) -> list[str]:
     """Clauses that each fit the text tower (greedy packing of clauses)."""
     if fits(text):
         return [text]
