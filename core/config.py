@@ -48,6 +48,8 @@ class Settings:
     decode_workers: int = 0  # 0 = choose from the number of cores
     batch_size: int = 16
     low_priority: bool = True
+    backend: str = "onnx"  # "onnx" (default, no torch) or "torch" (needs the torch extra; GPU)
+    device: str = "auto"  # "auto", "cpu", "cuda", "mps"
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_changes(self, **changes: object) -> Settings:

@@ -187,10 +187,21 @@ class Library:
     def embedder(self) -> Embedder:
         with self._guard:
             if self._embedder is None:
-                folder = self.model_folder()
-                threads = int(os.environ.get("PHOTOLENS_THREADS", "0")) or None
-                self._embedder = OnnxEmbedder(folder, threads=threads, cache_dir=self.data_dir / "ort-cache" / folder.config.model_id.replace("/", "_"))
+                self._embedder = self._make_embedder(self.model_folder())
             return self._embedder
+
+    def _make_embedder(self, folder: ModelFolder) -> Embedder:
+        backend = os.environ.get("PHOTOLENS_BACKEND", self.settings.backend)
+        device = self.settings.device
+        if backend == "torch":
+            from .embed.torch_backend import TorchEmbedder
+
+            return TorchEmbedder.from_pretrained(folder.config, device=device)
+        if backend != "onnx":
+            raise PhotolensError(f"Unknown backend {backend!r}: use 'onnx' or 'torch'")
+        threads = int(os.environ.get("PHOTOLENS_THREADS", "0")) or None
+        cache = self.data_dir / "ort-cache" / folder.config.model_id.replace("/", "_")
+        return OnnxEmbedder(folder, threads=threads, device="cpu" if device == "cpu" else None, cache_dir=cache)
 
     @property
     def model_id(self) -> str:
