@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
-from .config import default_models_dir
+from .config import default_data_dir, default_models_dir
 from .errors import PhotolensError
 from .progress import Controls, IndexProgress
 
@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("remove", help="remove a folder (and its pictures) from the library")
     p.add_argument("path", type=Path)
+
+    p = sub.add_parser("doctor", help="check the installation and say how to fix problems")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("install-desktop-entry", help="add Photolens to your desktop's application menu (Linux)")
+    p.add_argument("--uninstall", action="store_true", help="remove the menu entry again")
 
     mp = sub.add_parser("models", help="list, fetch, export and verify models")
     msub = mp.add_subparsers(dest="models_command", metavar="ACTION")
@@ -249,6 +255,35 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .doctor import run_checks
+
+    data_dir = args.data_dir or default_data_dir()
+    settings = load_settings(data_dir) if data_dir.exists() else None
+    checks = run_checks(settings.model if settings else "ViT-B-32", data_dir, settings.model_path if settings else None)
+    if args.json:
+        print(json.dumps([c.__dict__ for c in checks]))
+    else:
+        for c in checks:
+            print(f"{c.status.upper():>4}  {c.name:<12} {c.detail}")
+            if c.fix:
+                print(f"      {'':<12} -> {c.fix}")
+    return 1 if any(c.status == "fail" for c in checks) else 0
+
+
+def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
+    from .integration import install_desktop_entry, uninstall_desktop_entry
+
+    if args.uninstall:
+        for p in uninstall_desktop_entry():
+            print(f"removed {p}")
+        return 0
+    entry = install_desktop_entry()
+    print(f"installed {entry.desktop_file}\nPhotolens is now in your application menu.")
+    return 0
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     with _open(args, read_only=False) as lib:
         lib.remove_folder(args.path)
@@ -324,7 +359,7 @@ class _DownloadBar:
         self.stream.flush()
 
 
-COMMANDS = {"watch": cmd_watch, "index": cmd_index, "search": cmd_search, "status": cmd_status, "remove": cmd_remove, "models": cmd_models}
+COMMANDS = {"doctor": cmd_doctor, "install-desktop-entry": cmd_install_desktop_entry, "watch": cmd_watch, "index": cmd_index, "search": cmd_search, "status": cmd_status, "remove": cmd_remove, "models": cmd_models}
 
 
 def main(argv: list[str] | None = None) -> int:

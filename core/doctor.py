@@ -1,0 +1,115 @@
+"""`photolens doctor`: check the installation and say what to do about each problem."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import default_data_dir, default_models_dir
+from .embed import registry
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # "ok" | "warn" | "fail"
+    detail: str
+    fix: str = ""
+
+
+def _python() -> Check:
+    v = sys.version_info
+    ok = v >= (3, 10)
+    return Check("python", "ok" if ok else "fail", sys.version.split()[0], "" if ok else "install Python 3.10 or newer")
+
+
+def _qt() -> Check:
+    spec = importlib.util.find_spec("PySide6")
+    if spec is None or not spec.submodule_search_locations:
+        return Check("qt", "fail", "PySide6 is not installed", "pip install PySide6-Essentials")
+    plugins = Path(next(iter(spec.submodule_search_locations))) / "Qt" / "plugins" / "platforms"
+    found = sorted(p.name.split(".")[0].removeprefix("libq") for p in plugins.glob("*")) if plugins.is_dir() else []
+    platform = os.environ.get("QT_QPA_PLATFORM")
+    if sys.platform == "linux" and not platform and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return Check("qt", "warn", f"no display found (plugins: {', '.join(found) or 'none'})",
+                     "run from a desktop session, or set QT_QPA_PLATFORM=offscreen for headless use")
+    if sys.platform == "linux" and "xcb" in found and not _has_lib("libxcb-cursor.so.0"):
+        return Check("qt", "warn", "the X11 platform plugin needs libxcb-cursor0",
+                     "sudo apt install libxcb-cursor0 (Debian/Ubuntu)")
+    return Check("qt", "ok", f"platform plugins: {', '.join(found) or 'bundled'}")
+
+
+def _has_lib(name: str) -> bool:
+    for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu"):
+        if Path(d, name).exists():
+            return True
+    return False
+
+
+def _onnxruntime() -> Check:
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return Check("onnxruntime", "fail", "not installed", "pip install onnxruntime")
+    providers = ort.get_available_providers()
+    return Check("onnxruntime", "ok", f"{ort.__version__}, providers: {', '.join(providers)}")
+
+
+def _gpu() -> Check:
+    if shutil.which("nvidia-smi") is None:
+        return Check("gpu", "ok", "no NVIDIA GPU found: indexing runs on the CPU (fine)")
+    if importlib.util.find_spec("torch") is None:
+        return Check("gpu", "warn", "an NVIDIA GPU is present but torch is not installed",
+                     "pip install 'photolens[torch]' and set backend = \"torch\" in settings.toml")
+    return Check("gpu", "ok", "NVIDIA GPU and torch present (backend = \"torch\" uses it)")
+
+
+def _model(model: str, model_path: str | None = None) -> Check:
+    if model_path:
+        try:
+            from .embed.model_files import ModelFolder
+
+            folder = ModelFolder.load(Path(model_path))
+            return Check("model", "ok", f"{folder.config.model_id} in {model_path}")
+        except Exception as exc:  # noqa: BLE001 - any problem is reported, not raised
+            return Check("model", "fail", str(exc), "re-export the model or fix the model_path setting")
+    models_dir = default_models_dir()
+    if registry.is_installed(models_dir, model):
+        return Check("model", "ok", f"{model} in {registry.model_dir(models_dir, model)}")
+    return Check("model", "warn", f"{model} is not installed in {models_dir}", registry.missing_message(model, registry.model_dir(models_dir, model)))
+
+
+def _data_dir(path: Path) -> Check:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".doctor-probe"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        return Check("data dir", "fail", f"{path}: {exc}", "choose another with --data-dir or PHOTOLENS_DATA_DIR")
+    free = shutil.disk_usage(path).free
+    if free < 500_000_000:
+        return Check("data dir", "warn", f"{path}: only {free / 1e6:.0f} MB free", "free some disk space")
+    return Check("data dir", "ok", f"{path} ({free / 1e9:.1f} GB free)")
+
+
+def _watch_limit() -> Check:
+    limit_file = Path("/proc/sys/fs/inotify/max_user_watches")
+    if not limit_file.exists():
+        return Check("watch limit", "ok", "not applicable on this system")
+    limit = int(limit_file.read_text().strip() or 0)
+    if limit < 65536:
+        return Check("watch limit", "warn", f"inotify allows {limit} watched folders",
+                     "echo fs.inotify.max_user_watches=524288 | sudo tee /etc/sysctl.d/60-photolens.conf && sudo sysctl --system")
+    return Check("watch limit", "ok", f"inotify allows {limit} watched folders")
+
+
+def run_checks(model: str = "ViT-B-32", data_dir: Path | None = None, model_path: str | None = None) -> list[Check]:
+    return [
+        _python(), _qt(), _onnxruntime(), _gpu(), _model(model, model_path),
+        _data_dir(data_dir or default_data_dir()), _watch_limit(),
+    ]
