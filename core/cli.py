@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 import time
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
@@ -88,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-weight", type=float, default=1.0, help="weight of the words (default 1.0)")
     p.add_argument("--limit", type=int, default=20, help="number of results (default 20)")
     p.add_argument("--all", action="store_true", help="include weak matches")
+    p.add_argument("--no-group", action="store_true", help="list near-duplicates separately")
+    p.add_argument("--diverse", type=float, default=0.0, metavar="D", help="spread the results (0-1, default 0)")
     p.add_argument("--json", action="store_true", help="print a JSON array, best first")
     _add_model_args(p)
 
@@ -187,10 +190,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise PhotolensError(f"{flag}: {path} is not a file")
     query = SearchQuery(
         text=args.query, image=args.image, sketch=args.sketch, sketch_weight=args.sketch_weight,
-        image_weight=args.image_weight, text_weight=args.text_weight, limit=args.limit,
+        image_weight=args.image_weight, text_weight=args.text_weight, limit=args.limit, diversity=args.diverse,
     )
     with _open(args) as lib:
-        results = lib.search(query)
+        group = lib.settings.collapse_duplicates and not args.no_group
+        results = lib.search(replace(query, collapse_duplicates=group))
     hits = [h for h in results.hits if args.all or not h.weak] or list(results.hits[:3])
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
@@ -201,7 +205,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if results.no_good_match:
         print("no good match; the closest pictures:", file=sys.stderr)
     for h in hits:
-        print(f"{h.score:.4f}  {h.path}" + ("  (weak)" if h.weak else ""))
+        extra = f"  (+{len(h.near_duplicates)} similar)" if h.near_duplicates else ""
+        print(f"{h.score:.4f}  {h.path}" + extra + ("  (weak)" if h.weak else ""))
     hidden = len(results.hits) - len(hits)
     if hidden > 0 and not args.all:
         print(f"({hidden} weaker matches hidden; --all shows them)", file=sys.stderr)

@@ -50,6 +50,7 @@ class Settings:
     low_priority: bool = True
     backend: str = "onnx"  # "onnx" (default, no torch) or "torch" (needs the torch extra; GPU)
     device: str = "auto"  # "auto", "cpu", "cuda", "mps"
+    collapse_duplicates: bool = True  # near-identical pictures (bursts, edits) show as one result
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_changes(self, **changes: object) -> Settings:

@@ -42,6 +42,7 @@ from .lock import WriterLock
 from .progress import Controls, ProgressCallback
 from .query.model import SearchQuery, SearchResults
 from .query.search import run_search
+from .query.vocab import Vocabulary
 from .vectors import VectorStore
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class Library:
         self.model_path = model_path
         self._embedder = embedder
         self._vectors: VectorStore | None = None
+        self._vocab: Vocabulary | None = None
         self._guard = threading.RLock()
         self.notes: list[str] = []
 
@@ -305,10 +307,17 @@ class Library:
     # -- search ---------------------------------------------------------------------------
     def search(self, query: SearchQuery | str, limit: int | None = None) -> SearchResults:
         if isinstance(query, str):
-            query = SearchQuery(text=query)
+            query = SearchQuery(text=query, collapse_duplicates=self.settings.collapse_duplicates)
         if limit is not None:
             query = SearchQuery(**{**query.__dict__, "limit": limit})
-        return run_search(query, self.catalog, self.vectors, self.embedder)
+        return run_search(query, self.catalog, self.vectors, self.embedder, self.vocabulary)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        with self._guard:
+            if self._vocab is None:
+                self._vocab = Vocabulary(self.embedder, None if self.read_only else self.data_dir / "cache")
+            return self._vocab
 
     # -- status ---------------------------------------------------------------------------
     def status(self, max_errors: int = 1000) -> LibraryStatus:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from .rank import Suggestion
+
 ImageSource = Path | str | Image.Image
 
 
@@ -44,6 +46,10 @@ class SearchQuery:
     sketch_weight: float = 0.6
     negative_weight: float = 0.5
     limit: int = 50
+    hubness: bool | None = None  # None: the measured default (query/search.py)
+    diversity: float = 0.0  # 0 = plain ranking; ~0.3 spreads the first screen
+    collapse_duplicates: bool = True  # near-identical pictures become one result
+    suggest: bool = False  # compute "maybe you are looking for" refinements
 
     @property
     def is_empty(self) -> bool:
@@ -65,13 +71,14 @@ class SearchHit:
     taken_at: float | None = None
     camera: str | None = None
     media_type: str | None = None
+    near_duplicates: tuple[str, ...] = ()  # bursts, edited copies: collapsed into this hit
 
     def to_json(self) -> dict[str, object]:
         return {
             "path": self.path, "score": round(float(self.score), 6), "weak": self.weak,
             "item_id": self.item_id, "file_id": self.file_id, "duplicates": list(self.duplicates),
             "width": self.width, "height": self.height, "taken_at": self.taken_at,
-            "camera": self.camera, "media_type": self.media_type,
+            "camera": self.camera, "media_type": self.media_type, "near_duplicates": list(self.near_duplicates),
         }
 
 
@@ -82,6 +89,7 @@ class SearchResults:
     searched: int  # how many items were candidates
     elapsed_ms: float
     no_good_match: bool = False
+    suggestions: tuple[Suggestion, ...] = ()
 
     @property
     def strong(self) -> tuple[SearchHit, ...]:

@@ -1,4 +1,4 @@
-"""Run a query: parse, filter with SQLite, encode, vector search, rank, mark weak matches."""
+"""Run a query: parse, filter with SQLite, encode, vector search, re-rank, mark weak matches."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from ..vectors import VectorStore
 from .encode import QueryEncoder
 from .model import Filters, SearchHit, SearchQuery, SearchResults
 from .parse import parse_query
+from .rank import Suggestion, collapse_near_duplicates, hubness_scores, mmr, suggest
+from .vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,9 @@ NO_MATCH_SPREAD = 0.02
 # Negative terms: candidates whose similarity to the negative is this many standard
 # deviations above the candidates' mean are moved behind the others and marked weak.
 NEGATIVE_Z = 0.75
+# Hubness correction is on by default only where the oracle evaluation shows a gain.
+HUBNESS_DEFAULT = False
+SUGGEST_FROM = 40
 
 
 def filter_sql(filters: Filters) -> tuple[str, list[object]]:
@@ -50,7 +55,9 @@ def filter_sql(filters: Filters) -> tuple[str, list[object]]:
     return " AND ".join(clauses) or "1", params
 
 
-def run_search(query: SearchQuery, catalog: Catalog, vectors: VectorStore, embedder: Embedder) -> SearchResults:
+def run_search(
+    query: SearchQuery, catalog: Catalog, vectors: VectorStore, embedder: Embedder, vocab: Vocabulary | None = None
+) -> SearchResults:
     start = time.perf_counter()
     text, negatives, filters = parse_query(query.text, query.filters)
     negatives = tuple(query.negatives) + negatives
@@ -61,46 +68,69 @@ def run_search(query: SearchQuery, catalog: Catalog, vectors: VectorStore, embed
         where, params = filter_sql(filters)
         allowed = catalog.item_ids_where(where, params)
     limit = max(1, query.limit)
-    fetch = max(limit + len(query.like_items), TYPICAL_RANK) * (3 if negatives else 1)
+    fetch = max(limit * 2 + len(query.like_items), TYPICAL_RANK) * (3 if negatives else 1)
     keys, sims = vectors.search(q, fetch, allowed=allowed)
     exclude = set(query.like_items) | set(query.unlike_items)
-    demoted = _negative_mask(keys, negatives, vectors, embedder) if negatives else np.zeros(len(keys), bool)
+    keep = np.array([int(k) not in exclude for k in keys], dtype=bool)
+    keys, sims = keys[keep], sims[keep]
+    vecs = l2_normalize(vectors.vectors(keys)) if len(keys) else np.zeros((0, embedder.dim), np.float32)
 
-    order = np.concatenate([np.flatnonzero(~demoted), np.flatnonzero(demoted)])
-    keys, sims, demoted = keys[order], sims[order], demoted[order]
+    use_hubness = HUBNESS_DEFAULT if query.hubness is None else query.hubness
+    if use_hubness and vocab is not None and len(keys) > 1:
+        sims = hubness_scores(sims, vecs, vocab.bank)
+    demoted = _negative_mask(vecs, negatives, embedder) if negatives else np.zeros(len(keys), bool)
+    order = np.lexsort((-sims, demoted))  # strong first, then by score
+    keys, sims, vecs, demoted = keys[order], sims[order], vecs[order], demoted[order]
+
     strong_sims = sims[~demoted]
     best = float(strong_sims[0]) if len(strong_sims) else 0.0
     typical = float(strong_sims[min(len(strong_sims) - 1, TYPICAL_RANK - 1)]) if len(strong_sims) else 0.0
     spread = best - typical
     no_match = len(strong_sims) > 5 and spread < NO_MATCH_SPREAD
     cutoff = best - WEAK_FRACTION * spread
+    weak = demoted | (sims < cutoff) | no_match
 
-    picked = [(int(k), float(s), bool(d)) for k, s, d in zip(keys, sims, demoted, strict=True) if int(k) not in exclude]
-    picked = picked[:limit]
-    files = catalog.files_for_items([k for k, _, _ in picked])
+    if query.collapse_duplicates and len(keys):
+        groups = collapse_near_duplicates(np.arange(len(keys)), vecs)
+    else:
+        groups = [[i] for i in range(len(keys))]
+    if query.diversity > 0 and len(groups) > 1:
+        leaders = np.array([g[0] for g in groups])
+        strong = [i for i, g in enumerate(groups) if not weak[g[0]]]
+        picked = mmr(sims[leaders[strong]], vecs[leaders[strong]], len(strong), query.diversity)
+        groups = [groups[strong[i]] for i in picked] + [g for i, g in enumerate(groups) if weak[g[0]]]
+    groups = groups[:limit]
+
+    files = catalog.files_for_items([int(keys[i]) for g in groups for i in g])
     hits: list[SearchHit] = []
-    for key, score, neg in picked:
-        group = files.get(key)
-        if not group:
+    for group in groups:
+        lead = int(keys[group[0]])
+        members = files.get(lead)
+        if not members:
             continue  # stale vector of a file removed a moment ago
-        first = group[0]
+        first = members[0]
+        near = tuple(f.path for i in group[1:] for f in files.get(int(keys[i]), [])[:1])
         camera = " ".join(x for x in (first.camera_make, first.camera_model) if x) or None
         hits.append(SearchHit(
-            path=first.path, score=score, item_id=key, file_id=first.id,
-            weak=neg or no_match or score < cutoff, duplicates=tuple(f.path for f in group[1:]),
+            path=first.path, score=float(sims[group[0]]), item_id=lead, file_id=first.id,
+            weak=bool(weak[group[0]]), duplicates=tuple(f.path for f in members[1:]),
             width=first.width, height=first.height, taken_at=first.taken_at, camera=camera,
-            media_type=first.media_type,
+            media_type=first.media_type, near_duplicates=near,
         ))
+    suggestions: tuple[Suggestion, ...] = ()
+    if query.suggest and vocab is not None and text:
+        top = vecs[: min(SUGGEST_FROM, int((~weak).sum()) or SUGGEST_FROM)]
+        suggestions = tuple(suggest(text, top, vocab.terms, vocab.vectors))
     elapsed = (time.perf_counter() - start) * 1000
     log.debug("search %r: %d hits in %.1f ms", query.text, len(hits), elapsed)
-    return SearchResults(tuple(hits), query, len(vectors) if allowed is None else len(allowed), elapsed, no_match)
+    searched = len(vectors) if allowed is None else len(allowed)
+    return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions)
 
 
-def _negative_mask(keys: np.ndarray, negatives: tuple[str, ...], vectors: VectorStore, embedder: Embedder) -> np.ndarray:
-    if len(keys) < 2:
-        return np.zeros(len(keys), dtype=bool)
+def _negative_mask(vecs: np.ndarray, negatives: tuple[str, ...], embedder: Embedder) -> np.ndarray:
+    if len(vecs) < 2:
+        return np.zeros(len(vecs), dtype=bool)
     neg = l2_normalize(embedder.embed_texts(list(negatives)))
-    vecs = l2_normalize(vectors.vectors(keys))
     s = (vecs @ neg.T).max(axis=1)
     z = (s - s.mean()) / (s.std() + 1e-6)
     return z > NEGATIVE_Z

@@ -43,7 +43,7 @@ def test_index_search_status_json(tmp_path: Path, tiny_model_dir: Path, photo_di
     assert summary["embedded"] == 12 and summary["errors"] == 0
 
     # the model given to `index` is remembered for later searches
-    out = run_cli("--data-dir", data, "search", "a red circle", "--limit", "3", "--json", "--all")
+    out = run_cli("--data-dir", data, "search", "a red circle", "--limit", "3", "--json", "--all", "--no-group")
     assert out.returncode == 0, out.stderr
     hits = json.loads(out.stdout)
     assert len(hits) == 3 and all({"path", "score"} <= h.keys() for h in hits)

@@ -46,7 +46,8 @@ def live(tmp_path: Path, tiny_model_dir: Path, photo_dir: Path) -> Iterator[tupl
 
 
 def _paths(lib: Library) -> set[str]:
-    return {h.path for h in lib.search(SearchQuery(text="anything", limit=100)).hits}
+    query = SearchQuery(text="anything", limit=100, collapse_duplicates=False)
+    return {h.path for h in lib.search(query).hits}
 
 
 def _embedded(reports: list) -> int:

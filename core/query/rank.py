@@ -1,0 +1,128 @@
+"""Re-ranking on top of cosine similarity (see shared/LITERATURE.md), each measured on the
+oracle by tests/bench/oracle_eval.py before it is on by default.
+
+- hubness correction (DBNorm-style inverted softmax over a bank of generic queries),
+  computed for the candidates only, so a query stays in the milliseconds;
+- near-duplicate collapse (bursts and edited copies become one result with a count);
+- MMR diversity re-ranking of the first screen;
+- query suggestions: clusters of the top results named by their nearest vocabulary terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..embed.base import l2_normalize
+
+HUB_BETA = 20.0  # inverse temperature of the bank softmax (cosines live in ~[-0.2, 0.5])
+HUB_WEIGHT = 1.0
+DUPLICATE_COSINE = 0.97
+
+
+def hubness_scores(sims: np.ndarray, cand_vecs: np.ndarray, bank: np.ndarray, beta: float = HUB_BETA,
+                   weight: float = HUB_WEIGHT) -> np.ndarray:
+    """s'(q,g) = s(q,g) - weight * logsumexp_b(beta * s(b,g)) / beta.
+
+    An item close to many generic queries (a hub) gets a large log-sum-exp and drops.
+    """
+    bank_sims = cand_vecs @ bank.T * beta
+    top = bank_sims.max(axis=1, keepdims=True)
+    lse = (top + np.log(np.exp(bank_sims - top).sum(axis=1, keepdims=True))).reshape(-1) / beta
+    return sims - weight * (lse - lse.mean())
+
+
+def collapse_near_duplicates(order: np.ndarray, vecs: np.ndarray, threshold: float = DUPLICATE_COSINE) -> list[list[int]]:
+    """Greedy grouping in rank order: each group is [leader, its near-duplicates...] (indices)."""
+    groups: list[list[int]] = []
+    leaders: list[int] = []
+    for i in order:
+        if leaders:
+            sims = vecs[leaders] @ vecs[i]
+            j = int(np.argmax(sims))
+            if sims[j] >= threshold:
+                groups[j].append(int(i))
+                continue
+        leaders.append(int(i))
+        groups.append([int(i)])
+    return groups
+
+
+def mmr(sims: np.ndarray, vecs: np.ndarray, k: int, diversity: float) -> np.ndarray:
+    """Maximal marginal relevance: pick k indices trading relevance for novelty (0 = plain ranking)."""
+    n = len(sims)
+    if diversity <= 0 or n <= 1:
+        return np.argsort(-sims, kind="stable")[:k]
+    chosen: list[int] = []
+    max_sim_to_chosen = np.full(n, -np.inf)
+    available = np.ones(n, dtype=bool)
+    for _ in range(min(k, n)):
+        novelty = np.where(np.isfinite(max_sim_to_chosen), max_sim_to_chosen, 0.0)
+        score = (1 - diversity) * sims - diversity * novelty
+        score[~available] = -np.inf
+        best = int(np.argmax(score))
+        chosen.append(best)
+        available[best] = False
+        max_sim_to_chosen = np.maximum(max_sim_to_chosen, vecs @ vecs[best])
+    return np.array(chosen, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A refined query: the current words plus what a cluster of results shares."""
+
+    label: str
+    query: str
+    size: int
+
+
+def _kmeans(x: np.ndarray, k: int, iters: int = 10) -> np.ndarray:
+    """Spherical k-means with farthest-point initialisation (deterministic)."""
+    centres = [0]
+    for _ in range(1, k):
+        d = np.max(x @ x[centres].T, axis=1)
+        centres.append(int(np.argmin(d)))
+    c = x[centres].copy()
+    labels = np.zeros(len(x), dtype=np.int64)
+    for _ in range(iters):
+        labels = np.argmax(x @ c.T, axis=1)
+        for j in range(k):
+            members = x[labels == j]
+            if len(members):
+                c[j] = l2_normalize(members.mean(axis=0))
+    return labels
+
+
+def suggest(
+    query_text: str, top_vecs: np.ndarray, terms: list[str], term_vecs: np.ndarray, *, clusters: int = 3, min_size: int = 3
+) -> list[Suggestion]:
+    """Cluster the top results; name each cluster by the term nearest its centroid that
+    is not already in the query and does not name the other clusters better."""
+    if len(top_vecs) < clusters * min_size:
+        return []
+    labels = _kmeans(l2_normalize(top_vecs), clusters)
+    words = set(query_text.lower().split())
+    centroids = []
+    sizes = []
+    for j in range(clusters):
+        members = top_vecs[labels == j]
+        sizes.append(len(members))
+        centroids.append(l2_normalize(members.mean(axis=0)) if len(members) else np.zeros(top_vecs.shape[1]))
+    cent = np.stack(centroids)
+    term_scores = cent @ term_vecs.T  # clusters x terms
+    # distinctive: how much better a term fits this cluster than the others
+    distinct = term_scores - (term_scores.sum(axis=0, keepdims=True) - term_scores) / max(clusters - 1, 1)
+    out: list[Suggestion] = []
+    used: set[str] = set()
+    for j in np.argsort(sizes)[::-1]:
+        if sizes[j] < min_size:
+            continue
+        for t in np.argsort(-distinct[j]):
+            term = terms[int(t)]
+            if term.lower() in words or term in used:
+                continue
+            used.add(term)
+            out.append(Suggestion(term, f"{query_text} {term}".strip(), int(sizes[j])))
+            break
+    return out

@@ -1,0 +1,72 @@
+"""A vocabulary of everyday photo terms (resources/vocab.txt), embedded once per model.
+
+Used to name result clusters ("maybe you are looking for") and as the bank of generic
+queries for hubness correction. Embeddings are cached in the data dir per model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..embed.base import Embedder, l2_normalize
+
+log = logging.getLogger(__name__)
+
+BANK_TEMPLATE = "a photo of {}"
+
+
+def load_terms() -> list[str]:
+    text = resources.files("photolens.resources").joinpath("vocab.txt").read_text(encoding="utf-8")
+    return [t.strip() for t in text.splitlines() if t.strip() and not t.startswith("#")]
+
+
+class Vocabulary:
+    """Terms and their text embeddings (term vectors and 'a photo of <term>' bank vectors)."""
+
+    def __init__(self, embedder: Embedder, cache_dir: Path | None):
+        self.embedder = embedder
+        self.cache_dir = cache_dir
+        self.terms = load_terms()
+        self._vectors: np.ndarray | None = None
+        self._bank: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def _load(self, kind: str, texts: list[str]) -> np.ndarray:
+        path = None
+        if self.cache_dir is not None:
+            safe = self.embedder.model_id.replace("/", "__")
+            path = self.cache_dir / f"vocab-{kind}-{safe}-{len(texts)}.npy"
+            if path.exists():
+                try:
+                    cached = np.load(path)
+                    if cached.shape == (len(texts), self.embedder.dim):
+                        return cached
+                except (OSError, ValueError) as exc:
+                    log.debug("vocabulary cache unreadable: %s", exc)
+        vecs = l2_normalize(np.concatenate([self.embedder.embed_texts(texts[i : i + 64]) for i in range(0, len(texts), 64)]))
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                np.save(path, vecs)
+            except OSError as exc:
+                log.debug("cannot cache vocabulary: %s", exc)
+        return vecs
+
+    @property
+    def vectors(self) -> np.ndarray:
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = self._load("terms", self.terms)
+            return self._vectors
+
+    @property
+    def bank(self) -> np.ndarray:
+        with self._lock:
+            if self._bank is None:
+                self._bank = self._load("bank", [BANK_TEMPLATE.format(t) for t in self.terms])
+            return self._bank

@@ -1,0 +1,64 @@
+"""The benchmark scripts run: each on a tiny model and a handful of inputs (--smoke), in seconds.
+
+Figures are printed, never asserted (QUALITY.md §2); this only proves the scripts work and
+print their summary line, so they do not rot between real measurements.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.bench import cli_latency, index_throughput, make_jpegs, query_latency, rescan
+
+
+def _last_line(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    out = capsys.readouterr().out
+    assert "machine:" in out and "onnxruntime" in out
+    last = out.strip().splitlines()[-1]
+    return dict(part.split("=", 1) for part in last.split())
+
+
+def _args(tmp_path: Path, model: Path | None = None) -> list[str]:
+    args = ["--smoke", "--cache-dir", str(tmp_path / "cache"), "--json", str(tmp_path / "figures.json")]
+    return args + (["--model-path", str(model)] if model else [])
+
+
+def test_make_jpegs_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert make_jpegs.main(["--smoke", "--cache-dir", str(tmp_path)]) == 0
+    figures = _last_line(capsys)
+    assert figures["jpegs"] == "4"
+    files = sorted(make_jpegs.jpeg_folder(tmp_path, (320, 240)).glob("*.jpg"))
+    assert len(files) == 4
+    # deterministic content: the same index renders the same picture
+    assert make_jpegs.render(1, (64, 48)).tobytes() == make_jpegs.render(1, (64, 48)).tobytes()
+
+
+def test_index_throughput_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert index_throughput.main(_args(tmp_path, tiny_model_dir)) == 0
+    figures = _last_line(capsys)
+    assert set(figures) == {"e2e_img_s", "model_only_img_s", "naive_img_s", "speedup_vs_naive",
+                            "e2e_share_of_model_only"}
+    assert float(figures["e2e_img_s"]) > 0
+    assert (tmp_path / "figures.json").is_file()
+
+
+def test_query_latency_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert query_latency.main(_args(tmp_path, tiny_model_dir)) == 0
+    figures = _last_line(capsys)
+    assert float(figures["p50_ms_300"]) > 0
+    assert float(figures["rss_mib_300"]) > 0
+
+
+def test_cli_latency_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_latency.main(_args(tmp_path, tiny_model_dir)) == 0
+    figures = _last_line(capsys)
+    assert float(figures["cli_search_s"]) > 0 and float(figures["cli_help_s"]) > 0
+
+
+def test_rescan_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert rescan.main(_args(tmp_path, tiny_model_dir)) == 0
+    figures = _last_line(capsys)
+    assert figures["files"] == "300"
+    assert figures["moved_reembedded"] == "0"
