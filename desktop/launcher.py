@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-_GUI_OPTIONS = ("--data-dir", "--debug")
+_GUI_FLAGS = ("--debug",)
+_GUI_OPTIONS = ("--data-dir", "--quit-after")  # options that take a value
 
 
 def _only_gui_options(args: list[str]) -> bool:
@@ -15,13 +16,12 @@ def _only_gui_options(args: list[str]) -> bool:
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg == "--data-dir":
+        if arg in _GUI_OPTIONS:
             i += 2
-            continue
-        if arg.startswith("--data-dir=") or arg == "--debug":
+        elif arg in _GUI_FLAGS or arg.split("=", 1)[0] in _GUI_OPTIONS:
             i += 1
-            continue
-        return False
+        else:
+            return False
     return True
 
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Smoke-test a Photolens executable (built app or console script): GUI starts offscreen and
+# quits, CLI indexes a small generated folder with the oracle model and finds a red circle.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+APP="${1:?usage: smoke_test.sh PATH_TO_photolens}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+MODEL="$ROOT/tests/fixtures/models/oracle"
+
+python3 - "$WORK/pics" <<'PY'
+import sys
+from pathlib import Path
+from PIL import Image, ImageDraw
+out = Path(sys.argv[1]); out.mkdir(parents=True)
+for name, colour, shape in [("red-circle", (215, 35, 35), "circle"), ("blue-square", (35, 75, 210), "square"),
+                            ("green-circle", (40, 160, 60), "circle"), ("yellow-square", (240, 210, 40), "square")]:
+    im = Image.new("RGB", (128, 128), (242, 242, 238)); d = ImageDraw.Draw(im)
+    (d.ellipse if shape == "circle" else d.rectangle)((34, 34, 94, 94), fill=colour)
+    im.save(out / f"{name}.png")
+PY
+
+QT_QPA_PLATFORM=offscreen "$APP" --data-dir "$WORK/data" --quit-after 3
+"$APP" --version
+"$APP" --data-dir "$WORK/data" index "$WORK/pics" --model-path "$MODEL"
+TOP="$("$APP" --data-dir "$WORK/data" search "a red circle" --limit 1 --json)"
+echo "top result: $TOP"
+case "$TOP" in
+  *red-circle.png*) echo "smoke test passed" ;;
+  *) echo "smoke test FAILED: the red circle was not first" >&2; exit 1 ;;
+esac
