@@ -26,7 +26,7 @@ from .model import ImageSource, SearchQuery
 
 COMPOSE_ALPHA = 1.0
 COMPOSE_BASE = "a photo"
-_CLAUSES = re.compile(r"(?<=[.!?;,])\s+|\s+(?:and|with|but)\s+")
+_CLAUSES = re.compile(r"(?<=[.!?;,])\s+|\s+(?=(?:and|with|but|while)\s)")
 
 
 def load_query_image(source: ImageSource) -> Image.Image:
