@@ -258,3 +258,20 @@ def test_hostile_query_strings_never_crash(lib: Library, photo_dir: Path) -> Non
         except PhotolensError:
             pass  # a clear message is fine; anything else is a bug
     assert lib.status().indexed == 12  # and nothing was injected
+
+
+def test_every_supported_format_is_indexed(lib: Library, tmp_path: Path) -> None:
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    root = tmp_path / "formats"
+    root.mkdir()
+    for i, ext in enumerate(("jpg", "png", "webp", "tiff", "bmp", "gif", "heic")):
+        Image.new("RGB", (64 + i, 48), (30 * i, 200 - 20 * i, 90)).save(root / f"picture.{ext}")
+    (root / "notes.txt").write_text("not media")
+    lib.add_folder(root)
+    report = lib.index()
+    assert report.embedded == 7 and report.errors == 0
+    heic = lib.catalog.file_by_path(str(root / "picture.heic"))
+    assert heic is not None and (heic.width, heic.height) == (70, 48)
