@@ -1,0 +1,111 @@
+"""run_app: the GUI's entry point. Builds the engine objects and the window, runs Qt."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from photolens.core.config import default_data_dir
+from photolens.core.errors import PhotolensError
+from photolens.core.integration import APP_ID
+from photolens.core.library import Library
+
+from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Photolens"
+LOG_FILE = "photolens-gui.log"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="photolens", description="Private photo search on the desktop.")
+    parser.add_argument("--data-dir", type=Path, default=None, help="library folder (default: the user data dir)")
+    parser.add_argument("--debug", action="store_true", help="log debug messages")
+    parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
+                        help="close the window after this many seconds (smoke tests)")
+    return parser.parse_args(argv)
+
+
+def configure_logging(data_dir: Path, debug: bool) -> None:
+    """Log to stderr and to a rotating file in the data dir (entry points only)."""
+    level = logging.DEBUG if debug else logging.INFO
+    root = logging.getLogger()
+    root.setLevel(level)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    stream = logging.StreamHandler()
+    stream.setFormatter(fmt)
+    stream.setLevel(level if debug else logging.WARNING)
+    root.addHandler(stream)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(data_dir / LOG_FILE, maxBytes=2_000_000, backupCount=2,
+                                                       encoding="utf-8")
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+    except OSError as exc:
+        log.warning("cannot write the log file in %s: %s", data_dir, exc)
+
+
+def load_style(app: QApplication) -> None:
+    """Fusion plus the project's style sheet (palette-relative colours: light and dark)."""
+    app.setStyle("Fusion")
+    try:
+        qss = resources.files("photolens.resources").joinpath("style.qss").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, OSError) as exc:
+        log.warning("style sheet not found: %s", exc)
+        return
+    app.setStyleSheet(qss)
+
+
+def app_icon() -> QIcon:
+    try:
+        path = resources.files("photolens.resources").joinpath("icons", "photolens.svg")
+        return QIcon(str(path))
+    except (ModuleNotFoundError, OSError):
+        return QIcon()
+
+
+def window_state_store() -> QSettings:
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "photolens", "window")
+
+
+def run_app(argv: list[str]) -> int:
+    args = parse_args(argv)
+    data_dir = args.data_dir.expanduser() if args.data_dir else default_data_dir()
+    configure_logging(data_dir, args.debug)
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app.setApplicationName("photolens")
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName("photolens")
+    app.setDesktopFileName(APP_ID)  # matches the installed .desktop file
+    app.setWindowIcon(app_icon())
+    load_style(app)  # type: ignore[arg-type]
+    try:
+        library = Library.open(data_dir)
+    except PhotolensError as exc:
+        log.error("cannot open the library: %s", exc)
+        QMessageBox.critical(None, APP_NAME, f"Photolens cannot open its library in {data_dir}:\n\n{exc}")
+        return 1
+    log.info("library %s opened (%s)", data_dir, "read-only" if library.read_only else "writable")
+    window = MainWindow(library, window_state_store=window_state_store())
+    window.show()
+    QTimer.singleShot(0, window.start)
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), window.close)
+    try:
+        return int(app.exec())
+    finally:
+        window.shutdown()
+        library.close()
+        log.info("closed; pid %d", os.getpid())

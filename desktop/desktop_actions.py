@@ -1,0 +1,67 @@
+"""DesktopActions: what a result can do outside the app (open, reveal, copy).
+
+Injected into the MainWindow, so tests can record calls instead of launching apps.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QProcess, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
+
+from photolens.core.media.decode import open_image
+
+log = logging.getLogger(__name__)
+
+
+class DesktopActions:
+    """The platform side of result actions; every method returns whether it worked."""
+
+    def open(self, path: str) -> bool:
+        """Open in the default application."""
+        ok = QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+        if not ok:
+            log.warning("no application opened %s", path)
+        return ok
+
+    def reveal(self, path: str) -> bool:
+        """Show the file selected in the file manager (its folder, where that is all we can do)."""
+        if sys.platform == "darwin":
+            return QProcess.startDetached("open", ["-R", path])[0]
+        if sys.platform == "win32":
+            return QProcess.startDetached("explorer", ["/select,", str(Path(path))])[0]
+        if shutil.which("dbus-send"):
+            args = [
+                "--session", "--dest=org.freedesktop.FileManager1", "--type=method_call",
+                "/org/freedesktop/FileManager1", "org.freedesktop.FileManager1.ShowItems",
+                f"array:string:{QUrl.fromLocalFile(path).toString()}", "string:",
+            ]
+            if QProcess.startDetached("dbus-send", args)[0]:
+                return True
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    def copy_paths(self, paths: Sequence[str]) -> bool:
+        mime = QMimeData()
+        mime.setText("\n".join(paths))
+        mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
+        QGuiApplication.clipboard().setMimeData(mime)
+        return True
+
+    def copy_image(self, image: QImage) -> bool:
+        """Put decoded pixels on the clipboard (decode with `read_full_image` off-thread)."""
+        if image.isNull():
+            return False
+        QGuiApplication.clipboard().setImage(image)
+        return True
+
+
+def read_full_image(path: str) -> QImage:
+    """Decode a whole picture, upright (worker threads: QImage only)."""
+    from .images import pil_to_qimage
+
+    return pil_to_qimage(open_image(path))

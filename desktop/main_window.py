@@ -1,0 +1,394 @@
+"""MainWindow: search field and filters, the results grid, the preview, and indexing status.
+
+It composes the parts and wires their signals; the engine runs on the IndexWorker (the
+one writer), the SearchWorker and a small I/O runner, never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeyEvent,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photolens.core.errors import ModelFormatError, ModelNotFoundError
+from photolens.core.library import Library, LibraryStatus
+from photolens.core.query.model import SearchResults
+
+from . import formatting, window_state
+from .desktop_actions import DesktopActions
+from .filter_bar import FilterBar
+from .images import image_from_mime, mime_has_image
+from .index_status import IndexStatusWidget
+from .index_worker import IndexWorker
+from .notices import Banner, EmptyState
+from .preview_pane import PreviewPane
+from .result_actions import ResultActions
+from .results_model import ResultsModel
+from .results_view import ResultsView
+from .search_bar import SearchBar
+from .search_controller import SearchController
+from .search_worker import SearchWorker
+from .tasks import TaskRunner, describe_error
+from .thumbnail_loader import ThumbnailLoader
+from .window_actions import build_actions
+from .window_dialogs import WindowDialogs
+
+log = logging.getLogger(__name__)
+
+RESCAN_INTERVAL_MS = 10 * 60 * 1000
+GRID_PAGE, EMPTY_PAGE = 0, 1
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, library: Library, *, window_state_store: QSettings | None = None,
+                 actions: DesktopActions | None = None, thumbnail_threads: int = 2,
+                 default_folders: list[Path] | None = None):
+        super().__init__()
+        self.library = library
+        self.desktop = actions or DesktopActions()
+        self.state_store = window_state_store
+        self.default_folders = default_folders
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Photolens")
+        self.setAcceptDrops(True)
+
+        self.index_worker = IndexWorker(library, self)
+        self.search_worker = SearchWorker(library, self)
+        self.search = SearchController(self.search_worker, self)
+        self.io = TaskRunner("io", 1, self)
+        self.loader = ThumbnailLoader(library.data_dir / "thumbnails", threads=thumbnail_threads, parent=self)
+        self.model = ResultsModel(self.loader, self)
+        self.status_info: LibraryStatus | None = None
+        self._shut_down = False
+
+        self.search_bar = SearchBar(self)
+        self.search_bar.field.setAcceptDrops(False)  # dropped files become image queries (window)
+        self.filter_bar = FilterBar(self)
+        self.banner = Banner(self)
+        self.results_view = ResultsView(self)
+        self.results_view.setModel(self.model)
+        self.empty = EmptyState(self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.results_view)
+        self.stack.addWidget(self.empty)
+        self.preview = PreviewPane(self.loader, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([900, 340])
+        self.index_status = IndexStatusWidget(self)
+        self.statusBar().addPermanentWidget(self.index_status)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(10, 8, 10, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.search_bar)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.dialogs = WindowDialogs(self)
+        self.results = ResultActions(self)
+        self.actions_ = build_actions(self)
+        self._connect()
+        self._rescan = QTimer(self)
+        self._rescan.setInterval(RESCAN_INTERVAL_MS)
+        self._rescan.timeout.connect(self.start_indexing)
+        self._show_empty()
+        self.resize(1240, 800)
+        if self.state_store is not None:
+            window_state.restore(self, self.state_store)
+
+    def _connect(self) -> None:
+        sb, c = self.search_bar, self.search
+        sb.text_edited.connect(lambda text: c.set_text(text))
+        sb.submitted.connect(lambda text: c.set_text(text, immediate=True))
+        sb.escape_pressed.connect(self.clear_search)
+        sb.paste_image.connect(self.paste_image)
+        sb.remove_image.connect(c.clear_image)
+        sb.remove_sketch.connect(c.clear_sketch)
+        sb.remove_likes.connect(c.clear_likes)
+        sb.sketch_clicked.connect(self.dialogs.open_sketch_pad)
+        sb.image_clicked.connect(self.choose_query_image)
+        sb.field.installEventFilter(self)
+        c.state_changed.connect(sb.show_state)
+        c.results_ready.connect(self._show_results)
+        c.failed.connect(self._on_search_failed)
+        c.cleared.connect(self._on_cleared)
+        c.searching_changed.connect(self._on_searching)
+        self.filter_bar.filters_changed.connect(c.set_filters)
+        self.filter_bar.sort_changed.connect(self._on_sort)
+        self.filter_bar.show_weak_changed.connect(self._on_show_weak)
+        self.model.more_wanted.connect(c.extend)
+        self.model.modelReset.connect(self._after_rows_changed)
+        self.model.rowsInserted.connect(self._after_rows_changed)
+        self.results_view.selectionModel().selectionChanged.connect(self._on_selection)
+        self.results_view.open_requested.connect(self.results.open_index)
+        self.results_view.escape_pressed.connect(self.clear_search)
+        self.results_view.context_menu_requested.connect(self.results.context_menu)
+        self.results.connect_preview()
+        sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
+        w = self.index_worker
+        w.progress.connect(lambda prog: self.index_status.show_progress(prog, w.paused))
+        w.running_changed.connect(self._on_indexing_running)
+        w.paused_changed.connect(self._on_paused)
+        w.finished.connect(self._on_indexing_finished)
+        w.failed.connect(self._on_worker_failed)
+        w.folders_changed.connect(self.refresh_status)
+        w.folders_changed.connect(c.refresh)
+        w.settings_changed.connect(self._on_settings_changed)
+        self.index_status.pause_clicked.connect(w.toggle_pause)
+        self.index_status.errors_clicked.connect(self.dialogs.open_errors)
+        self.search_worker.warm_up_failed.connect(self._on_worker_failed)
+
+    # -- start and stop -----------------------------------------------------------------------
+    def start(self, *, welcome: bool = True) -> None:
+        """Begin background work: the first-run welcome, or indexing and the model warm-up."""
+        if self.library.notes:
+            self.banner.show_message(" ".join(self.library.notes), kind="note")
+        self.refresh_status()
+        if welcome and not self.library.read_only and not self.library.folders():
+            QTimer.singleShot(0, self.dialogs.open_welcome)
+            return
+        self.start_indexing()
+        self.search_worker.warm_up()
+        self._rescan.start()
+
+    def start_indexing(self) -> None:
+        if self.index_worker.start_indexing():
+            self.index_status.show_message("Looking for new pictures…")
+
+    def shutdown(self) -> None:
+        """Stop background work and wait for it (the library stays open: the caller owns it)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self._rescan.stop()
+        self.search.blockSignals(True)
+        self.search_worker.shutdown()
+        self.index_worker.shutdown()
+        self.io.cancel_all()
+        self.io.wait(5000)
+        self.loader.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if self.state_store is not None:
+            window_state.save(self, self.state_store)
+        self.hide()
+        self.shutdown()
+        super().closeEvent(event)
+
+    # -- status --------------------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        if self._shut_down:
+            return
+        self.io.submit(self.library.status, self._show_status, lambda exc: log.warning(
+            "status failed: %s", describe_error(exc)), name="status")
+
+    def _show_status(self, status: LibraryStatus) -> None:
+        self.status_info = status
+        self.filter_bar.set_folders(list(status.folders))
+        self.index_status.set_errors(status.error_count)
+        if not self.index_worker.running:
+            offline = sum(1 for f in status.folders if not f.online)
+            text = f"{formatting.count(status.indexed, 'picture')} indexed"
+            if status.pending:
+                text += f" · {status.pending:,} waiting"
+            if offline:
+                text += f" · {formatting.count(offline, 'folder')} not reachable"
+            self.index_status.show_message(text if status.folders else "No folders yet")
+        if not status.model_installed:
+            self._show_model_missing(None)
+        else:
+            self.banner.dismiss("model")
+        if self.stack.currentIndex() == EMPTY_PAGE and self.search.state.is_empty:
+            self._show_empty()
+
+    def _on_indexing_running(self, running: bool) -> None:
+        self.index_status.set_running(running)
+        self.actions_.pause.setEnabled(running)
+        if not running:
+            self.refresh_status()
+
+    def _on_paused(self, paused: bool) -> None:
+        self.index_status.set_paused(paused)
+        self.actions_.pause.setText("Resume indexing" if paused else "Pause indexing")
+
+    def _on_indexing_finished(self, report: object) -> None:
+        self.search.refresh()
+
+    def _on_worker_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ModelNotFoundError | ModelFormatError):
+            self._show_model_missing(exc)
+            return
+        self.banner.show_message(describe_error(exc), kind="error")
+
+    def _show_model_missing(self, exc: BaseException | None) -> None:
+        text = ("No model yet: Photolens needs one to read your pictures and your words. "
+                "Choose an exported model folder (works offline) or download it.")
+        if exc is not None:
+            log.info("model missing: %s", exc)
+        self.banner.show_message(text, kind="model", action="Set up model…", callback=self.dialogs.open_model)
+
+    def _on_settings_changed(self) -> None:
+        self.refresh_status()
+        self.search_worker.warm_up()
+        self.search.refresh()
+
+    def set_group_similar(self, on: bool) -> None:
+        """Near-identical shots (bursts, edits) as one result: a library setting (core's TOML)."""
+        lib = self.library
+        if lib.settings.collapse_duplicates != on and not lib.read_only:
+            self.index_worker.save_settings(lib.settings.with_changes(collapse_duplicates=on), restart=False)
+
+    # -- searching ----------------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.search_bar.focus()
+
+    def clear_search(self) -> None:
+        self.search.clear()
+        self.search_bar.focus()
+
+    def paste_image(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        image = image_from_mime(mime) if mime is not None else None
+        if image is None:
+            self.statusBar().showMessage("The clipboard holds no picture", 4000)
+            return
+        self.search.set_image(image)
+
+    def choose_query_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Search with an example picture", str(Path.home()),
+                                              "Images (*.jpg *.jpeg *.png *.webp *.heic *.tif *.tiff *.bmp *.gif)")
+        if path:
+            self.search.set_image(Path(path))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if mime_has_image(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if mime_has_image(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        image = image_from_mime(event.mimeData())
+        if image is None:
+            return
+        event.acceptProposedAction()
+        self.search.set_image(image)
+
+    def eventFilter(self, watched: object, event: object) -> bool:  # noqa: N802 - Qt API
+        if watched is self.search_bar.field and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Down and self.model.rowCount():
+                self.results_view.setFocus()
+                if not self.results_view.currentIndex().isValid():
+                    self.results_view.setCurrentIndex(self.model.index(0, 0))
+                return True
+        return super().eventFilter(watched, event)  # type: ignore[arg-type]
+
+    def _on_searching(self, searching: bool) -> None:
+        if searching:
+            self.statusBar().showMessage("Searching…")
+            if self.stack.currentIndex() == EMPTY_PAGE and self.empty.key in ("start", "no-folders"):
+                self.empty.show_state("searching", "Searching…", "The first search also loads the model.")
+
+    def _show_results(self, results: SearchResults) -> None:
+        self.banner.dismiss("query")
+        self.banner.dismiss("model")
+        self.model.set_results(results)
+        self.search_bar.show_suggestions(getattr(results, "suggestions", ()))
+        self.statusBar().showMessage(
+            f"Searched {formatting.count(results.searched, 'picture')} in {results.elapsed_ms:.0f} ms"
+            + (" · indexing continues" if self.index_worker.running else ""), 8000)
+        self._after_rows_changed()
+        if self.model.rowCount() and not self.results_view.currentIndex().isValid():
+            self.results_view.setCurrentIndex(self.model.index(0, 0))
+
+    def _on_search_failed(self, exc: BaseException) -> None:
+        self.statusBar().clearMessage()
+        if isinstance(exc, ModelNotFoundError | ModelFormatError):
+            self._show_model_missing(exc)
+        else:
+            self.banner.show_message(describe_error(exc), kind="query")
+
+    def _on_cleared(self) -> None:
+        self.model.clear()
+        self.search_bar.show_suggestions(())
+        self.preview.show_hit(None)
+        self.statusBar().clearMessage()
+        self._show_empty()
+
+    def _on_sort(self, order: object) -> None:
+        self.model.set_sort_order(order)  # type: ignore[arg-type]
+        self.results_view.scrollToTop()
+
+    def _on_show_weak(self, show: bool) -> None:
+        self.model.set_show_weak(show)
+
+    def _after_rows_changed(self) -> None:
+        m = self.model
+        if m.results is None:
+            self.filter_bar.set_summary("")
+            return
+        hidden = 0 if m.show_weak else m.weak_count
+        summary = formatting.count(m.strong_count, "good match", "good matches")
+        if hidden:
+            summary += f" · {hidden:,} weaker hidden"
+        elif m.weak_count:
+            summary += f" · {m.weak_count:,} weaker"
+        self.filter_bar.set_summary(summary)
+        if m.rowCount():
+            self.stack.setCurrentIndex(GRID_PAGE)
+        elif hidden:
+            self.empty.show_state("weak", "No good matches",
+                                  f"{formatting.count(hidden, 'picture')} match only loosely.",
+                                  "Show weaker matches", lambda: self.filter_bar.show_weak.setChecked(True))
+            self.stack.setCurrentIndex(EMPTY_PAGE)
+        else:
+            self.empty.show_state("none", "Nothing found",
+                                  "Try other words, fewer filters, or another example picture.")
+            self.stack.setCurrentIndex(EMPTY_PAGE)
+
+    def _show_empty(self) -> None:
+        status = self.status_info
+        if status is not None and not status.folders:
+            self.empty.show_state("no-folders", "No folders yet",
+                                  "Add the folders where your pictures are; Photolens indexes them in the background.",
+                                  "Add folders…", self.dialogs.open_folders)
+        else:
+            self.empty.show_state(
+                "start", "Search your pictures",
+                "Describe what you remember: <i>red car in the snow</i>, <i>birthday cake -candles</i><br>"
+                "Drop or paste a picture to find similar ones, or <b>sketch</b> it (Ctrl+K).<br><br>"
+                "Narrow down with the filters, or type <i>after:2019</i>, <i>in:Holidays</i>, <i>type:image</i>.")
+        self.stack.setCurrentIndex(EMPTY_PAGE)
+
+    # -- results ------------------------------------------------------------------------------
+    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.preview.show_hit(self.model.hit(self.results_view.currentIndex()))
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Photolens",
+                          "<b>Photolens</b><br>Find your photos by words, by example, or by sketch.<br>"
+                          "Everything stays on this computer.")

@@ -1,0 +1,175 @@
+"""PreviewPane: the selected result, larger, with its metadata and what can be done with it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photolens.core.query.model import SearchHit
+
+from . import formatting
+from .thumbnail_loader import GRID_PX, PREVIEW_PX, ThumbnailLoader
+
+log = logging.getLogger(__name__)
+
+
+class _PictureView(QWidget):
+    """A pixmap scaled to fit, centred, redrawn on resize."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._pixmap: QPixmap | None = None
+        self.setMinimumSize(200, 160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_pixmap(self, pixmap: QPixmap | None) -> None:
+        self._pixmap = pixmap
+        self.update()
+
+    def pixmap(self) -> QPixmap | None:
+        return self._pixmap
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(360, 300)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        if self._pixmap is None or self._pixmap.isNull():
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        size = self._pixmap.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        if size.width() > self._pixmap.width() * 2:  # do not blow small pictures up too far
+            size = self._pixmap.size() * 2
+        x = (self.width() - size.width()) // 2
+        y = (self.height() - size.height()) // 2
+        painter.drawPixmap(x, y, size.width(), size.height(), self._pixmap)
+
+
+class PreviewPane(QWidget):
+    open_requested = Signal(object)  # SearchHit
+    reveal_requested = Signal(object)
+    copy_path_requested = Signal(object)
+    copy_image_requested = Signal(object)
+    more_like_requested = Signal(object)
+    less_like_requested = Signal(object)
+
+    def __init__(self, loader: ThumbnailLoader, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("previewPane")
+        self._loader = loader
+        self.hit: SearchHit | None = None
+        loader.thumbnail_ready.connect(self._on_thumbnail)
+
+        self._stack = QStackedWidget(self)
+        empty = QLabel("Select a result to see it here.\n\nDouble-click or press Enter to open it.")
+        empty.setObjectName("emptyHint")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setWordWrap(True)
+        self._stack.addWidget(empty)
+
+        page = QWidget()
+        self.picture = _PictureView(page)
+        self.title = QLabel(page)
+        self.title.setObjectName("previewTitle")
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for name in ("Folder", "File size", "Dimensions", "Taken", "Camera", "Type", "Match", "Copies", "Similar"):
+            label = QLabel(page)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[name] = label
+            form.addRow(f"{name}:", label)
+
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        specs = [
+            ("open", "Open", "Open in the default app (Enter)", self.open_requested),
+            ("reveal", "Show in folder", "Show the file in the file manager", self.reveal_requested),
+            ("copy_path", "Copy path", "Copy the file's path", self.copy_path_requested),
+            ("copy_image", "Copy image", "Copy the picture to the clipboard", self.copy_image_requested),
+            ("more", "More like this", "Find more pictures like this one", self.more_like_requested),
+            ("less", "Less like this", "Push pictures like this one down", self.less_like_requested),
+        ]
+        for i, (key, text, tip, signal) in enumerate(specs):
+            button = QPushButton(text, page)
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _=False, s=signal: self._emit(s))
+            self.buttons[key] = button
+            grid.addWidget(button, i // 2, i % 2)
+
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.picture, 1)
+        layout.addWidget(self.title)
+        layout.addLayout(form)
+        layout.addLayout(grid)
+        self._stack.addWidget(page)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self._stack)
+
+    def _emit(self, signal: Signal) -> None:
+        if self.hit is not None:
+            signal.emit(self.hit)  # type: ignore[attr-defined]
+
+    def show_hit(self, hit: SearchHit | None) -> None:
+        self.hit = hit
+        if hit is None:
+            self._stack.setCurrentIndex(0)
+            self.picture.set_pixmap(None)
+            return
+        self._stack.setCurrentIndex(1)
+        path = Path(hit.path)
+        self.title.setText(path.name)
+        self.title.setToolTip(hit.path)
+        try:
+            size = os.stat(hit.path).st_size
+        except OSError:
+            size = None
+        values = {
+            "Folder": str(path.parent),
+            "File size": formatting.file_size(size) if size is not None else "file not found",
+            "Dimensions": formatting.dimensions(hit.width, hit.height),
+            "Taken": formatting.taken_at(hit.taken_at),
+            "Camera": hit.camera or "unknown",
+            "Type": (hit.media_type or "image") + f" ({path.suffix.lstrip('.').upper() or '?'})",
+            "Match": f"{hit.score:.3f}" + (" (weak)" if hit.weak else ""),
+            "Copies": "none" if not hit.duplicates else formatting.count(len(hit.duplicates), "other copy", "other copies"),
+        }
+        for name, value in values.items():
+            self.fields[name].setText(value)
+        near = getattr(hit, "near_duplicates", ())
+        self.fields["Similar"].setText(
+            formatting.count(len(near), "near-identical shot") + " grouped with it" if near else "none")
+        self.fields["Copies"].setToolTip("\n".join(hit.duplicates))
+        self.fields["Similar"].setToolTip("\n".join(near))
+        big = self._loader.pixmap(hit.path, PREVIEW_PX)
+        self.picture.set_pixmap(big or self._loader.pixmap(hit.path, GRID_PX))
+
+    def _on_thumbnail(self, path: str, size: int) -> None:
+        if self.hit is None or path != self.hit.path:
+            return
+        if size == PREVIEW_PX:
+            pix = self._loader.pixmap(path, PREVIEW_PX)
+            if pix is not None:
+                self.picture.set_pixmap(pix)
+        elif size == GRID_PX and self.picture.pixmap() is None:
+            self.picture.set_pixmap(self._loader.pixmap(path, GRID_PX))

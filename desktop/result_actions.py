@@ -1,0 +1,105 @@
+"""ResultActions: what can be done with the current or selected results."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QObject, QPoint
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMenu
+
+from photolens.core.query.model import SearchHit
+
+from . import formatting
+from .desktop_actions import read_full_image
+from .tasks import describe_error
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class ResultActions(QObject):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.w = window
+
+    def _say(self, text: str, ms: int = 4000) -> None:
+        self.w.statusBar().showMessage(text, ms)
+
+    def current(self) -> SearchHit | None:
+        return self.w.model.hit(self.w.results_view.currentIndex())
+
+    def selected(self) -> list[SearchHit]:
+        """Selected hits in display order; the current one if nothing is selected."""
+        model = self.w.model
+        rows = sorted(i.row() for i in self.w.results_view.selectionModel().selectedIndexes())
+        hits = [h for h in (model.hit(model.index(r, 0)) for r in rows) if h is not None]
+        current = self.current()
+        return hits or ([current] if current is not None else [])
+
+    def open(self, hit: SearchHit | None = None) -> None:
+        hit = hit or self.current()
+        if hit is not None and not self.w.desktop.open(hit.path):
+            self._say(f"No application could open {hit.path}", 6000)
+
+    def open_index(self, index: QModelIndex) -> None:
+        self.open(self.w.model.hit(index))
+
+    def reveal(self, hit: SearchHit | None = None) -> None:
+        hit = hit or self.current()
+        if hit is not None and not self.w.desktop.reveal(hit.path):
+            self._say(f"Could not show {hit.path} in the file manager", 6000)
+
+    def copy_paths(self, hit: SearchHit | None = None) -> None:
+        paths = [hit.path] if hit is not None else [h.path for h in self.selected()]
+        if paths:
+            self.w.desktop.copy_paths(paths)
+            self._say(f"Copied {formatting.count(len(paths), 'path')}")
+
+    def copy_image(self, hit: SearchHit | None = None) -> None:
+        """Decode the whole picture off the GUI thread, then put it on the clipboard."""
+        hit = hit or self.current()
+        if hit is None:
+            return
+        path = hit.path
+
+        def done(image: QImage) -> None:
+            if self.w.desktop.copy_image(image):
+                self._say(f"Copied the picture {Path(path).name}")
+
+        self.w.io.submit(lambda: read_full_image(path), done,
+                         lambda exc: self._say(describe_error(exc), 6000), name="copy-image")
+
+    def more_like(self, hit: SearchHit | None = None) -> None:
+        hit = hit or self.current()
+        if hit is not None:
+            self.w.search.like(hit.item_id)
+
+    def less_like(self, hit: SearchHit | None = None) -> None:
+        hit = hit or self.current()
+        if hit is not None:
+            self.w.search.unlike(hit.item_id)
+
+    def context_menu(self, _index: QModelIndex, pos: QPoint) -> QMenu:
+        a = self.w.actions_
+        menu = QMenu(self.w)
+        for action in (a.open_result, a.reveal, a.copy_path, a.copy_image, None, a.more_like, a.less_like):
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        menu.popup(pos)
+        return menu
+
+    def connect_preview(self) -> None:
+        p = self.w.preview
+        p.open_requested.connect(self.open)
+        p.reveal_requested.connect(self.reveal)
+        p.copy_path_requested.connect(self.copy_paths)
+        p.copy_image_requested.connect(self.copy_image)
+        p.more_like_requested.connect(self.more_like)
+        p.less_like_requested.connect(self.less_like)

@@ -1,0 +1,204 @@
+"""ResultsView: the virtualised thumbnail grid (QListView in icon mode) and its delegate."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QDrag,
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from .results_model import FailedRole, GroupRole, ThumbnailRole, WeakRole
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CELL = 168
+MIN_CELL, MAX_CELL = 96, 320
+PADDING = 6
+WEAK_OPACITY = 0.55
+
+
+class ResultDelegate(QStyledItemDelegate):
+    """Paints a thumbnail centred in its cell, a placeholder while it loads."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.cell = QSize(DEFAULT_CELL, DEFAULT_CELL)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        return self.cell
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        rect: QRect = option.rect.adjusted(2, 2, -2, -2)  # type: ignore[attr-defined]
+        palette: QPalette = option.palette  # type: ignore[attr-defined]
+        state = option.state  # type: ignore[attr-defined]
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        hovered = bool(state & QStyle.StateFlag.State_MouseOver)
+        if selected or hovered:
+            colour = QColor(palette.color(QPalette.ColorRole.Highlight))
+            colour.setAlpha(255 if selected else 60)
+            path = QPainterPath()
+            path.addRoundedRect(rect, 8, 8)
+            painter.fillPath(path, colour)
+        inner = rect.adjusted(PADDING, PADDING, -PADDING, -PADDING)
+        pix = index.data(ThumbnailRole)
+        if bool(index.data(WeakRole)) and not selected:
+            painter.setOpacity(WEAK_OPACITY)
+        if isinstance(pix, QPixmap) and not pix.isNull():
+            target = _fit(pix.size(), inner)
+            clip = QPainterPath()
+            clip.addRoundedRect(target, 4, 4)
+            painter.setClipPath(clip)
+            painter.drawPixmap(target, pix)
+            painter.setClipping(False)
+            group = int(index.data(GroupRole) or 0)
+            if group:
+                _badge(painter, target, f"+{group}", palette)
+        else:
+            placeholder = QColor(palette.color(QPalette.ColorRole.Mid))
+            placeholder.setAlpha(70)
+            box = QPainterPath()
+            box.addRoundedRect(inner.adjusted(8, 8, -8, -8), 6, 6)
+            painter.fillPath(box, placeholder)
+            if index.data(FailedRole):
+                painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+                painter.drawText(inner, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                                 "cannot show\n" + str(index.data(Qt.ItemDataRole.DisplayRole)))
+        painter.restore()
+
+
+def _badge(painter: QPainter, target: QRect, text: str, palette: QPalette) -> None:
+    """'+3' in the corner: this result stands for near-identical shots too."""
+    metrics = painter.fontMetrics()
+    width = metrics.horizontalAdvance(text) + 10
+    height = metrics.height() + 2
+    box = QRect(target.right() - width - 3, target.bottom() - height - 3, width, height)
+    path = QPainterPath()
+    path.addRoundedRect(box, height / 2, height / 2)
+    painter.setOpacity(1.0)
+    painter.fillPath(path, QColor(0, 0, 0, 150))
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _fit(size: QSize, box: QRect) -> QRect:
+    scaled = size.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    x = box.x() + (box.width() - scaled.width()) // 2
+    y = box.y() + (box.height() - scaled.height()) // 2
+    return QRect(x, y, scaled.width(), scaled.height())
+
+
+class ResultsView(QListView):
+    """Grid of results: Enter opens, Esc clears, Ctrl+wheel zooms, drags carry the files."""
+
+    open_requested = Signal(QModelIndex)
+    escape_pressed = Signal()
+    context_menu_requested = Signal(QModelIndex, QPoint)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("resultsView")
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setWrapping(True)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(24)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setMouseTracking(True)
+        self.setSpacing(0)
+        self.setFrameShape(QListView.Shape.NoFrame)
+        self.delegate = ResultDelegate(self)
+        self.setItemDelegate(self.delegate)
+        self._target_cell = DEFAULT_CELL
+        self.doubleClicked.connect(self.open_requested)
+
+    # -- cell size ---------------------------------------------------------------------------
+    @property
+    def cell_size(self) -> int:
+        return self._target_cell
+
+    def set_cell_size(self, px: int) -> None:
+        self._target_cell = max(MIN_CELL, min(MAX_CELL, px))
+        self._relayout()
+
+    def zoom(self, steps: int) -> None:
+        self.set_cell_size(self._target_cell + 24 * steps)
+
+    def _relayout(self) -> None:
+        """Spread the columns over the full width (no ragged gap on the right)."""
+        width = max(1, self.viewport().width() - 2)
+        columns = max(1, width // self._target_cell)
+        cell = max(MIN_CELL // 2, width // columns)
+        size = QSize(cell, cell)
+        if size != self.delegate.cell:
+            self.delegate.cell = size
+            self.setGridSize(size)
+            self.scheduleDelayedItemsLayout()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        self._relayout()
+        super().resizeEvent(event)
+
+    # -- input -------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit(self.currentIndex())
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt API
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom(1 if event.angleDelta().y() > 0 else -1)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt API
+        index = self.indexAt(event.pos())
+        if index.isValid():
+            if not self.selectionModel().isSelected(index):
+                self.setCurrentIndex(index)
+            self.context_menu_requested.emit(index, event.globalPos())
+
+    def startDrag(self, supported: Qt.DropAction) -> None:  # noqa: N802 - Qt API
+        indexes = self.selectedIndexes()
+        if not indexes:
+            return
+        model = self.model()
+        drag = QDrag(self)
+        drag.setMimeData(model.mimeData(indexes))
+        pix = indexes[0].data(ThumbnailRole)
+        if isinstance(pix, QPixmap) and not pix.isNull():
+            drag.setPixmap(pix.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio,
+                                      Qt.TransformationMode.SmoothTransformation))
+        drag.exec(Qt.DropAction.CopyAction)

@@ -1,0 +1,214 @@
+"""SearchBar: the query field, chips for the other parts of the query, and the sketch button."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QImageReader, QKeyEvent, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photolens.core.query.rank import Suggestion
+
+from .images import mime_has_image
+from .query_state import QueryState
+
+log = logging.getLogger(__name__)
+
+CHIP_ICON = 22
+MAX_SUGGESTIONS = 6
+
+
+class Chip(QFrame):
+    """A removable part of the query: 'Example: beach.jpg ×'."""
+
+    removed = Signal()
+
+    def __init__(self, text: str, icon: QPixmap | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("chip")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 1, 2, 1)
+        layout.setSpacing(4)
+        if icon is not None and not icon.isNull():
+            pic = QLabel(self)
+            pic.setPixmap(icon.scaled(CHIP_ICON, CHIP_ICON, Qt.AspectRatioMode.KeepAspectRatio,
+                                      Qt.TransformationMode.SmoothTransformation))
+            layout.addWidget(pic)
+        self.label = QLabel(text, self)
+        layout.addWidget(self.label)
+        close = QToolButton(self)
+        close.setObjectName("chipClose")
+        close.setText("×")
+        close.setToolTip(f"Remove {text}")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.removed)
+        layout.addWidget(close)
+
+
+class SearchBar(QWidget):
+    text_edited = Signal(str)  # typing (debounced by the controller)
+    submitted = Signal(str)  # Enter
+    escape_pressed = Signal()
+    paste_image = Signal()  # Ctrl+V with an image on the clipboard
+    remove_image = Signal()
+    remove_sketch = Signal()
+    remove_likes = Signal()
+    sketch_clicked = Signal()
+    image_clicked = Signal()
+    suggestion_clicked = Signal(str)  # a refined query text
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("searchBar")
+        self.field = QLineEdit(self)
+        self.field.setObjectName("searchField")
+        self.field.setPlaceholderText("Describe a photo, e.g. “dog on the beach at sunset” — or drop an image here")
+        self.field.setClearButtonEnabled(True)
+        self.field.setMinimumWidth(280)
+        self.field.setAccessibleName("Search")
+        self.field.textEdited.connect(self.text_edited)
+        self.field.returnPressed.connect(lambda: self.submitted.emit(self.field.text()))
+        self.field.installEventFilter(self)
+
+        self._chips = QHBoxLayout()
+        self._chips.setSpacing(4)
+        self.image_button = QPushButton("Image…", self)
+        self.image_button.setToolTip("Search with an example picture (or drop one on the window, or paste one)")
+        self.image_button.clicked.connect(self.image_clicked)
+        self.sketch_button = QPushButton("Sketch…", self)
+        self.sketch_button.setToolTip("Draw what you are looking for (Ctrl+K)")
+        self.sketch_button.clicked.connect(self.sketch_clicked)
+
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addLayout(self._chips)
+        row.addWidget(self.field, 1)
+        row.addWidget(self.image_button)
+        row.addWidget(self.sketch_button)
+
+        self.suggestions = QWidget(self)
+        self.suggestions.setObjectName("suggestions")
+        self._suggestion_row = QHBoxLayout(self.suggestions)
+        self._suggestion_row.setContentsMargins(0, 0, 0, 0)
+        self._suggestion_row.setSpacing(4)
+        self.suggestions.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(row)
+        layout.addWidget(self.suggestions)
+
+    def text(self) -> str:
+        return self.field.text()
+
+    def focus(self) -> None:
+        self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.field.selectAll()
+
+    def show_state(self, state: QueryState) -> None:
+        """Mirror the controller's query: the text (unless being typed) and the chips."""
+        if state.text != self.field.text():
+            self.field.setText(state.text)
+        while self._chips.count():
+            item = self._chips.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        if state.image is not None:
+            icon = _chip_icon(state.image)
+            self._add_chip(f"Like: {state.image_label}", self.remove_image, icon)
+        if state.sketch is not None:
+            self._add_chip("Sketch", self.remove_sketch, QPixmap.fromImage(state.sketch))
+        likes, unlikes = len(state.like_items), len(state.unlike_items)
+        if likes or unlikes:
+            parts = []
+            if likes:
+                parts.append(f"more like {likes}")
+            if unlikes:
+                parts.append(f"less like {unlikes}")
+            self._add_chip(", ".join(parts).capitalize(), self.remove_likes)
+
+    def show_suggestions(self, suggestions: Sequence[Suggestion]) -> None:
+        """'Maybe:' refinements the engine found among the results; a click searches them."""
+        while self._suggestion_row.count():
+            item = self._suggestion_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        if not suggestions:
+            self.suggestions.setVisible(False)
+            return
+        label = QLabel("Maybe:", self.suggestions)
+        label.setObjectName("hint")
+        self._suggestion_row.addWidget(label)
+        for suggestion in list(suggestions)[:MAX_SUGGESTIONS]:
+            button = QPushButton(suggestion.label, self.suggestions)
+            button.setObjectName("suggestion")
+            button.setFlat(True)
+            button.setToolTip(f"Search “{suggestion.query}” ({suggestion.size} pictures)")
+            button.clicked.connect(lambda _=False, q=suggestion.query: self.suggestion_clicked.emit(q))
+            self._suggestion_row.addWidget(button)
+        self._suggestion_row.addStretch(1)
+        self.suggestions.setVisible(True)
+
+    def suggestion_texts(self) -> list[str]:
+        out = []
+        for i in range(self._suggestion_row.count()):
+            widget = self._suggestion_row.itemAt(i).widget()
+            if isinstance(widget, QPushButton):
+                out.append(widget.text())
+        return out
+
+    def _add_chip(self, text: str, signal: Signal, icon: QPixmap | None = None) -> None:
+        chip = Chip(text, icon, self)
+        chip.removed.connect(signal)  # type: ignore[arg-type]
+        self._chips.addWidget(chip)
+
+    def chip_texts(self) -> list[str]:
+        out = []
+        for i in range(self._chips.count()):
+            widget = self._chips.itemAt(i).widget()
+            if isinstance(widget, Chip):
+                out.append(widget.label.text())
+        return out
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.field and event.type() == QEvent.Type.KeyPress:
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            if key_event.matches(QKeySequence.StandardKey.Paste):
+                mime = QGuiApplication.clipboard().mimeData()
+                if mime is not None and mime_has_image(mime):
+                    self.paste_image.emit()
+                    return True
+            elif key_event.key() == Qt.Key.Key_Escape:
+                self.escape_pressed.emit()
+                return True
+        return super().eventFilter(watched, event)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(640, super().sizeHint().height())
+
+
+def _chip_icon(image: object) -> QPixmap | None:
+    """A small icon of the query image; files are decoded at icon size (fast for JPEG)."""
+    if isinstance(image, QImage):
+        return QPixmap.fromImage(image)
+    if image is None:
+        return None
+    reader = QImageReader(str(image))
+    reader.setAutoTransform(True)
+    size = reader.size()
+    if size.isValid():
+        reader.setScaledSize(size.scaled(CHIP_ICON * 2, CHIP_ICON * 2, Qt.AspectRatioMode.KeepAspectRatio))
+    small = reader.read()
+    return QPixmap.fromImage(small) if not small.isNull() else None

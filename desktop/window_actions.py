@@ -1,0 +1,102 @@
+"""The window's QActions, shortcuts and menus, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+@dataclass
+class WindowActions:
+    find: QAction
+    clear: QAction
+    paste_image: QAction
+    open_image: QAction
+    sketch: QAction
+    folders: QAction
+    model: QAction
+    pause: QAction
+    reindex: QAction
+    open_result: QAction
+    reveal: QAction
+    copy_path: QAction
+    copy_image: QAction
+    more_like: QAction
+    less_like: QAction
+    show_weak: QAction
+    group_similar: QAction
+    zoom_in: QAction
+    zoom_out: QAction
+    quit: QAction
+    about: QAction
+
+
+def build_actions(w: MainWindow) -> WindowActions:
+    def act(text: str, slot: object, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+            tip: str = "") -> QAction:
+        action = QAction(text, w)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        w.addAction(action)
+        return action
+
+    a = WindowActions(
+        find=act("Find", w.focus_search, QKeySequence.StandardKey.Find, "Type what you are looking for"),
+        clear=act("Clear search", w.clear_search, None, "Forget the words, images and sketch of the query"),
+        paste_image=act("Search with pasted image", w.paste_image, QKeySequence.StandardKey.Paste),
+        open_image=act("Search with image file…", w.choose_query_image, QKeySequence.StandardKey.Open),
+        sketch=act("Sketch pad…", w.dialogs.open_sketch_pad, "Ctrl+K", "Draw what you are looking for"),
+        folders=act("Folders…", w.dialogs.open_folders, "Ctrl+Shift+F", "Add or remove folders"),
+        model=act("Model…", w.dialogs.open_model, None, "Which model reads your pictures"),
+        pause=act("Pause indexing", w.index_worker.toggle_pause, None),
+        reindex=act("Look for new pictures now", w.start_indexing, "F5"),
+        open_result=act("Open", lambda: w.results.open(), None, "Open in the default app"),
+        reveal=act("Show in folder", lambda: w.results.reveal(), "Ctrl+Shift+R"),
+        copy_path=act("Copy path", lambda: w.results.copy_paths(), "Ctrl+Shift+C"),
+        copy_image=act("Copy image", lambda: w.results.copy_image(), "Ctrl+Alt+C"),
+        more_like=act("More like this", lambda: w.results.more_like(), "Ctrl+M"),
+        less_like=act("Less like this", lambda: w.results.less_like(), "Ctrl+L"),
+        show_weak=act("Show weaker matches", w.filter_bar.show_weak.setChecked),
+        group_similar=act("Group near-identical shots", w.set_group_similar),
+        zoom_in=act("Larger thumbnails", lambda: w.results_view.zoom(1), QKeySequence.StandardKey.ZoomIn),
+        zoom_out=act("Smaller thumbnails", lambda: w.results_view.zoom(-1), QKeySequence.StandardKey.ZoomOut),
+        quit=act("Quit", w.close, QKeySequence.StandardKey.Quit),
+        about=act("About Photolens", w.show_about),
+    )
+    a.show_weak.setCheckable(True)
+    a.group_similar.setCheckable(True)
+    a.group_similar.setChecked(w.library.settings.collapse_duplicates)
+    a.group_similar.setStatusTip("Bursts and edited copies of a picture show as one result")
+    w.filter_bar.show_weak.toggled.connect(a.show_weak.setChecked)
+    a.show_weak.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    a.clear.setShortcuts([QKeySequence("Ctrl+Backspace")])
+
+    bar = w.menuBar()
+    file_menu = bar.addMenu("&File")
+    for action in (a.folders, a.reindex, a.pause, a.model):
+        file_menu.addAction(action)
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+    search_menu = bar.addMenu("&Search")
+    for action in (a.find, a.open_image, a.paste_image, a.sketch, a.clear):
+        search_menu.addAction(action)
+    result_menu = bar.addMenu("&Result")
+    for action in (a.open_result, a.reveal, a.copy_path, a.copy_image):
+        result_menu.addAction(action)
+    result_menu.addSeparator()
+    result_menu.addAction(a.more_like)
+    result_menu.addAction(a.less_like)
+    view_menu = bar.addMenu("&View")
+    for action in (a.show_weak, a.group_similar, a.zoom_in, a.zoom_out):
+        view_menu.addAction(action)
+    bar.addMenu("&Help").addAction(a.about)
+    return a

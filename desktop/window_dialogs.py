@@ -1,0 +1,126 @@
+"""WindowDialogs: opens the window's dialogs and applies what they return."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
+
+from photolens.core.library import LibraryStatus
+
+from .errors_dialog import IndexErrorsDialog
+from .folders_dialog import FoldersDialog
+from .model_panel import ModelDownloader, ModelInfo, ModelPanel
+from .sketch_dialog import SketchPadDialog
+from .tasks import describe_error
+from .welcome_dialog import WelcomeDialog
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class WindowDialogs(QObject):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.w = window
+        self.sketch_pad: SketchPadDialog | None = None
+        self.welcome: WelcomeDialog | None = None
+        self.folders: FoldersDialog | None = None
+        self.errors: IndexErrorsDialog | None = None
+        self.model: QDialog | None = None
+        self.downloader = ModelDownloader(window.library.models_dir, self)
+        self.downloader.finished.connect(lambda _path: self.w._on_settings_changed())
+
+    # -- first run ---------------------------------------------------------------------------
+    def open_welcome(self) -> WelcomeDialog:
+        dialog = WelcomeDialog(ModelInfo.of(self.w.library), self.downloader,
+                               default_folders=self.w.default_folders, parent=self.w)
+        dialog.finished.connect(lambda result: self._welcome_done(dialog, result))
+        self.welcome = dialog
+        dialog.open()
+        return dialog
+
+    def _welcome_done(self, dialog: WelcomeDialog, result: int) -> None:
+        w = self.w
+        if result == QDialog.DialogCode.Accepted:
+            if dialog.chosen_model_path:
+                self._set_model_path(dialog.chosen_model_path)
+            folders = dialog.folder_paths()
+            if folders:
+                w.index_worker.add_folders(folders)
+                w.index_status.show_message("Looking for pictures…")
+        w.search_worker.warm_up()
+        w._rescan.start()
+        w.refresh_status()
+
+    def _set_model_path(self, path: str) -> None:
+        lib = self.w.library
+        self.w.index_worker.save_settings(lib.settings.with_changes(model_path=path))
+
+    # -- sketch pad --------------------------------------------------------------------------
+    def open_sketch_pad(self) -> SketchPadDialog:
+        if self.sketch_pad is None:
+            self.sketch_pad = SketchPadDialog(self.w)
+            self.sketch_pad.search_requested.connect(
+                lambda sketch, words, balance: self.w.search.set_sketch(sketch, balance, text=words))
+        state = self.w.search.state
+        self.sketch_pad.start(state.text, state.sketch, state.sketch_balance)
+        self.sketch_pad.show()
+        self.sketch_pad.raise_()
+        self.sketch_pad.activateWindow()
+        return self.sketch_pad
+
+    # -- folders -----------------------------------------------------------------------------
+    def open_folders(self) -> FoldersDialog:
+        lib = self.w.library
+        status = self.w.status_info
+        folders = list(status.folders) if status is not None else lib.folders()
+        dialog = FoldersDialog(folders, lib.settings.exclude_patterns, self.w, read_only=lib.read_only)
+        dialog.accepted.connect(lambda: self.apply_folder_changes(dialog))
+        self.folders = dialog
+        dialog.open()
+        return dialog
+
+    def apply_folder_changes(self, dialog: FoldersDialog) -> None:
+        changes = dialog.changes()
+        if not changes.any:
+            return
+        worker, lib = self.w.index_worker, self.w.library
+        if changes.removed:
+            worker.remove_folders(changes.removed, index=False)
+        if changes.exclusions_changed:
+            worker.save_settings(lib.settings.with_changes(exclude_patterns=changes.exclude_patterns))
+        if changes.added:
+            worker.add_folders(changes.added, index=False)
+        self.w.start_indexing()
+
+    # -- errors and model -------------------------------------------------------------------------
+    def open_errors(self) -> None:
+        def show(status: LibraryStatus) -> None:
+            self.errors = IndexErrorsDialog(list(status.errors), status.error_count, self.w)
+            self.errors.open()
+
+        self.w.io.submit(lambda: self.w.library.status(max_errors=1000), show,
+                         lambda exc: self.w.banner.show_message(describe_error(exc), kind="error"), name="errors")
+
+    def open_model(self) -> QDialog:
+        dialog = QDialog(self.w)
+        dialog.setWindowTitle("Model — Photolens")
+        panel = ModelPanel(ModelInfo.of(self.w.library), self.downloader, dialog)
+        panel.model_path_chosen.connect(lambda path: self._set_model_path(str(Path(path))))
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+        box.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(panel)
+        layout.addWidget(box)
+        dialog.resize(560, 260)
+        dialog.panel = panel  # type: ignore[attr-defined]
+        self.model = dialog
+        dialog.open()
+        return dialog
+

@@ -1,0 +1,59 @@
+"""Helpers for driving the window in tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from photolens.desktop.desktop_actions import DesktopActions
+
+SEARCH_TIMEOUT_MS = 20_000
+
+
+class RecordingActions(DesktopActions):
+    """Records what would have been opened, revealed or copied."""
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+        self.revealed: list[str] = []
+        self.copied_paths: list[list[str]] = []
+        self.copied_images: list[QImage] = []
+
+    def open(self, path: str) -> bool:
+        self.opened.append(path)
+        return True
+
+    def reveal(self, path: str) -> bool:
+        self.revealed.append(path)
+        return True
+
+    def copy_paths(self, paths: Sequence[str]) -> bool:
+        self.copied_paths.append(list(paths))
+        return super().copy_paths(paths)
+
+    def copy_image(self, image: QImage) -> bool:
+        self.copied_images.append(image)
+        return super().copy_image(image)
+
+
+def type_query(qtbot, window, text: str, timeout: int = SEARCH_TIMEOUT_MS):  # noqa: ANN001, ANN201
+    """Type into the search field and press Enter; return the results shown."""
+    field = window.search_bar.field
+    field.setFocus()
+    with qtbot.waitSignal(window.search.results_ready, timeout=timeout) as blocker:
+        qtbot.keyClicks(field, text)
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    return blocker.args[0]
+
+
+def wait_results(qtbot, window, action, timeout: int = SEARCH_TIMEOUT_MS):  # noqa: ANN001, ANN201
+    """Run `action()` and wait for the search it starts."""
+    with qtbot.waitSignal(window.search.results_ready, timeout=timeout) as blocker:
+        action()
+    return blocker.args[0]
+
+
+def shown_paths(window) -> list[str]:  # noqa: ANN001
+    return [h.path for h in window.model.hits]

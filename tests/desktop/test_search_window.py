@@ -1,0 +1,168 @@
+"""The main window against a real Library: typing, dropping, pasting, filters, keyboard."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication
+
+from photolens.desktop.results_model import SortOrder, ThumbnailRole
+from tests.desktop.helpers import shown_paths, type_query, wait_results
+
+
+def test_window_shows_fast_and_typing_a_query_fills_the_grid(qtbot, make_window, library) -> None:  # noqa: ANN001
+    started = time.perf_counter()
+    window = make_window(library)
+    assert time.perf_counter() - started < 3.0  # no model load, no indexing on the GUI thread
+    assert window.stack.currentWidget() is window.empty
+    results = type_query(qtbot, window, "a red circle")
+    assert len(results.hits) == 24  # every picture is a candidate; broken.jpg is not
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.results_view, timeout=2000)
+    scores = [h.score for h in results.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert window.model.rowCount() == window.model.strong_count
+    assert "good match" in window.filter_bar.summary.text()
+    # the first result is selected and previewed
+    assert window.preview.hit == window.model.hits[0]
+    # thumbnails arrive from the pool and land in the disk cache
+    qtbot.waitUntil(lambda: window.model.index(0, 0).data(ThumbnailRole) is not None, timeout=5000)
+    assert list((library.data_dir / "thumbnails").rglob("*.jpg"))
+
+
+def test_dropping_a_file_searches_by_that_image(qtbot, window, gallery: Path) -> None:  # noqa: ANN001
+    picture = gallery / "trip" / "blue_star.png"
+    window.filter_bar.show_weak.setChecked(True)  # a random tiny model finds everything alike
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(picture))])
+    pos = QPointF(window.width() / 2, window.height() / 2)
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    results = wait_results(qtbot, window, lambda: QApplication.sendEvent(window, drop))
+    assert results.hits[0].path == str(picture)  # a picture is its own nearest neighbour
+    assert window.search_bar.chip_texts() == ["Like: blue_star.png"]
+    assert shown_paths(window)[0] == str(picture)
+
+
+def test_pasting_an_image_searches_by_it_and_combines_with_words(qtbot, window, gallery: Path) -> None:  # noqa: ANN001
+    picture = gallery / "home" / "green_square.png"
+    QGuiApplication.clipboard().setImage(QImage(str(picture)))
+    field = window.search_bar.field
+    field.setFocus()
+    results = wait_results(qtbot, window, lambda: qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier))
+    assert results.hits[0].path == str(picture)
+    assert field.text() == ""  # the picture was not pasted as text
+    assert window.search_bar.chip_texts() == ["Like: pasted image"]
+    combined = type_query(qtbot, window, "red")
+    assert combined.query.text == "red" and combined.query.image is not None
+
+
+def test_filters_restrict_and_sort_the_results(qtbot, window, gallery: Path) -> None:  # noqa: ANN001
+    type_query(qtbot, window, "shape")
+    window.filter_bar.show_weak.setChecked(True)
+    assert window.model.rowCount() == 24
+    qtbot.waitUntil(lambda: window.filter_bar.folder.count() == 2, timeout=5000)
+    results = wait_results(qtbot, window, lambda: window.filter_bar.folder.setCurrentIndex(1))
+    assert results.hits and all(h.path.startswith(str(gallery) + "/") for h in results.hits)
+    kind = window.filter_bar.kind
+    wait_results(qtbot, window, lambda: kind.setCurrentIndex(kind.findData("image")))
+    window.filter_bar.sort.setCurrentIndex(window.filter_bar.sort.findData(SortOrder.NEWEST.value))
+    dates = [h.taken_at for h in window.model.hits]
+    assert dates == sorted(dates, reverse=True)
+    when = window.filter_bar.when
+    empty = wait_results(qtbot, window, lambda: when.setCurrentIndex(when.findData("30d")))
+    assert empty.hits == ()  # the pictures are from 2020
+    assert window.stack.currentWidget() is window.empty
+    assert window.empty.title.text() == "Nothing found"
+
+
+def test_weak_matches_hide_behind_a_switch(qtbot, window) -> None:  # noqa: ANN001
+    results = type_query(qtbot, window, "a purple star")
+    strong = sum(1 for h in results.hits if not h.weak)
+    assert window.model.rowCount() == strong < 24
+    window.filter_bar.show_weak.setChecked(True)
+    assert window.model.rowCount() == 24
+    assert window.actions_.show_weak.isChecked()
+
+
+def test_keyboard_focus_arrows_enter_and_escape(qtbot, window) -> None:  # noqa: ANN001
+    window.results_view.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search_bar.field.hasFocus()
+    type_query(qtbot, window, "circle")
+    qtbot.keyClick(window.search_bar.field, Qt.Key.Key_Down)
+    view = window.results_view
+    assert view.hasFocus() and view.currentIndex().row() == 0
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert view.currentIndex().row() == 1
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert window.desktop.opened == [window.model.hits[1].path]
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert window.search_bar.field.text() == "" and window.model.rowCount() == 0
+    assert window.stack.currentWidget() is window.empty
+
+
+def test_double_click_opens_and_the_preview_acts(qtbot, window) -> None:  # noqa: ANN001
+    type_query(qtbot, window, "green")
+    view = window.results_view
+    rect = view.visualRect(window.model.index(2, 0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    hit = window.model.hits[2]
+    assert window.preview.hit == hit
+    assert window.preview.fields["Dimensions"].text().startswith("128 × 128")
+    assert window.preview.fields["Folder"].text() == str(Path(hit.path).parent)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.desktop.opened[-1] == hit.path
+    window.preview.buttons["reveal"].click()
+    assert window.desktop.revealed == [hit.path]
+    window.preview.buttons["copy_path"].click()
+    assert window.desktop.copied_paths == [[hit.path]]
+    assert QGuiApplication.clipboard().text() == hit.path
+    window.preview.buttons["copy_image"].click()  # decoded off the GUI thread
+    qtbot.waitUntil(lambda: len(window.desktop.copied_images) == 1, timeout=5000)
+    assert window.desktop.copied_images[0].width() == 128
+
+
+def test_more_and_less_like_this(qtbot, window) -> None:  # noqa: ANN001
+    type_query(qtbot, window, "square")
+    window.filter_bar.show_weak.setChecked(True)
+    liked = window.model.hits[3]
+    more = wait_results(qtbot, window, window.preview.buttons["more"].click) if window.preview.hit == liked else None
+    if more is None:
+        window.results_view.setCurrentIndex(window.model.index(3, 0))
+        more = wait_results(qtbot, window, window.preview.buttons["more"].click)
+    assert more.query.like_items == (liked.item_id,)
+    assert liked.path not in [h.path for h in more.hits]  # the example itself is left out
+    assert window.search_bar.chip_texts() == ["More like 1"]
+    window.results_view.setCurrentIndex(window.model.index(0, 0))
+    disliked = window.model.hits[0]
+    less = wait_results(qtbot, window, window.preview.buttons["less"].click)
+    assert less.query.unlike_items == (disliked.item_id,)
+    assert disliked.path not in [h.path for h in less.hits]
+    assert window.search_bar.chip_texts() == ["More like 1, less like 1"]
+
+
+def test_results_drag_out_as_files(qtbot, window) -> None:  # noqa: ANN001
+    type_query(qtbot, window, "blue")
+    indexes = [window.model.index(0, 0), window.model.index(1, 0)]
+    mime = window.model.mimeData(indexes)
+    assert [u.toLocalFile() for u in mime.urls()] == [h.path for h in window.model.hits[:2]]
+    assert window.model.flags(indexes[0]) & Qt.ItemFlag.ItemIsDragEnabled
+
+
+def test_query_errors_are_shown_not_swallowed(qtbot, window) -> None:  # noqa: ANN001
+    field = window.search_bar.field
+    field.setFocus()
+    with qtbot.waitSignal(window.search.failed, timeout=10000):
+        qtbot.keyClicks(field, "cat after:yesterday")
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert window.banner.isVisible()
+    assert "Cannot read the date" in window.banner.label.text()
+    field.clear()
+    type_query(qtbot, window, "cat")  # a good query dismisses it
+    assert not window.banner.isVisible()
