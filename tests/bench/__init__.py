@@ -1,0 +1,1 @@
+"""Benchmarks (figures printed, never asserted): run each as `python tests/bench/NAME.py [--quick]`."""

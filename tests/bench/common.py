@@ -1,0 +1,225 @@
+"""Shared pieces of the benchmarks: the machine header, memory readings, cached models, options.
+
+Every benchmark prints the machine it ran on (CPU model, cores, Python, onnxruntime, ...)
+and whether something else was loading the machine, because timings on a shared 2-core
+box mean little without that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_CACHE = REPO / ".cache" / "bench"
+TRAIN_PID_FILE = REPO / ".cache" / "oracle" / "train.pid"
+
+
+# -- the machine -------------------------------------------------------------------------------
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(module: str) -> str:
+    try:
+        mod = __import__(module)
+    except ImportError:
+        return "-"
+    return str(getattr(mod, "__version__", "?"))
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def background_state() -> str:
+    """Whether the oracle training (the known background load on this box) is running."""
+    try:
+        pid = int(TRAIN_PID_FILE.read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return "no background training running"
+    return f"BACKGROUND TRAINING RUNNING (pid {pid}): timings distorted"
+
+
+def machine_info() -> dict[str, object]:
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 0
+    mem_total = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_total = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "usable_cores": usable,
+        "memory": mem_total,
+        "python": platform.python_version(),
+        "onnxruntime": _version("onnxruntime"),
+        "numpy": _version("numpy"),
+        "usearch": _version("usearch"),
+        "pillow": _version("PIL"),
+        "os": platform.platform(),
+        "loadavg_at_start": _loadavg(),
+        "background": background_state(),
+        "photolens_threads": os.environ.get("PHOTOLENS_THREADS", "(unset)"),
+    }
+
+
+def print_machine(info: dict[str, object], title: str) -> None:
+    print(f"== {title} ==")
+    print(
+        f"machine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), {info['memory']} RAM; "
+        f"{info['os']}"
+    )
+    print(
+        f"python {info['python']}, onnxruntime {info['onnxruntime']}, numpy {info['numpy']}, "
+        f"usearch {info['usearch']}, pillow {info['pillow']}; PHOTOLENS_THREADS={info['photolens_threads']}"
+    )
+    print(f"load average at start: {info['loadavg_at_start']}; {info['background']}")
+    sys.stdout.flush()
+
+
+def end_state() -> str:
+    return f"load average at end: {_loadavg()}; {background_state()}"
+
+
+# -- memory -------------------------------------------------------------------------------------
+def memory_mib(pid: int | str = "self") -> dict[str, float]:
+    """VmRSS (now) and VmHWM (peak) of a process in MiB, from /proc (no psutil)."""
+    out: dict[str, float] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key = line.split(":", 1)[0]
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+# -- statistics -----------------------------------------------------------------------------------
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100) of a non-empty sequence."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    pos = (len(ordered) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+class Stopwatch:
+    """with Stopwatch() as t: ...; t.s is the elapsed wall time in seconds."""
+
+    def __enter__(self) -> Stopwatch:
+        self.s = 0.0
+        self._t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.s = time.perf_counter() - self._t0
+
+
+# -- options -------------------------------------------------------------------------------------
+def base_parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes at most")
+    p.add_argument("--smoke", action="store_true", help="tiny model and inputs, seconds (used by the tests)")
+    p.add_argument("--model-path", type=Path, metavar="DIR",
+                   help="an exported model folder (default: ViT-B-32 random init, int8, exported once)")
+    p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, metavar="DIR",
+                   help=f"where generated files and models are cached (default {DEFAULT_CACHE})")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    return p
+
+
+def write_json(path: Path | None, payload: dict[str, object]) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+# -- models --------------------------------------------------------------------------------------
+def ensure_vitb32(cache_dir: Path, *, int8: bool = True) -> Path:
+    """open_clip ViT-B-32 with random weights (same cost as real ones), exported once and cached.
+
+    int8: both towers dynamically quantised (the shipped default); else both fp32.
+    """
+    out = Path(cache_dir) / "models" / ("ViT-B-32-int8" if int8 else "ViT-B-32-fp32")
+    if (out / "config.json").is_file():
+        return out
+    import open_clip
+    import torch
+
+    from photolens.core.embed.export import export_model
+
+    print(f"exporting random-init ViT-B-32 ({'int8' if int8 else 'fp32'}) to {out} (once) ...", flush=True)
+    torch.manual_seed(0)
+    model = open_clip.create_model("ViT-B-32", pretrained=None)
+    t0 = time.perf_counter()
+    export_model(model, out, name="ViT-B-32", quantize_visual=int8, quantize_textual=int8)
+    print(f"exported in {time.perf_counter() - t0:.0f} s", flush=True)
+    return out
+
+
+def tiny_clip_model(seed: int = 0):  # noqa: ANN201 - an open_clip CLIP
+    """The tests' tiny random CLIP (32 px, 2 layers): the real architecture at toy size."""
+    import open_clip
+    import torch
+
+    torch.manual_seed(seed)
+    return open_clip.CLIP(
+        embed_dim=32,
+        vision_cfg={"image_size": 32, "patch_size": 8, "layers": 2, "width": 64, "head_width": 32},
+        text_cfg={"context_length": 20, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+    )
+
+
+def ensure_tiny_model(cache_dir: Path) -> Path:
+    out = Path(cache_dir) / "models" / "tiny"
+    if (out / "config.json").is_file():
+        return out
+    from photolens.core.embed.export import export_model
+
+    export_model(tiny_clip_model(), out, name="tiny", quantize_textual=False)
+    return out
+
+
+def resolve_model(args: argparse.Namespace) -> Path:
+    if args.model_path:
+        return Path(args.model_path)
+    if args.smoke:
+        return ensure_tiny_model(args.cache_dir)
+    return ensure_vitb32(args.cache_dir, int8=True)
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}f}"
