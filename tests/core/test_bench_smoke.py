@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench import cli_latency, index_throughput, make_jpegs, query_latency, rescan
+from tests.bench import cli_latency, index_throughput, make_jpegs, query_latency, rescan, watch_latency
 
 
 def _last_line(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
@@ -62,3 +62,10 @@ def test_rescan_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.Captu
     figures = _last_line(capsys)
     assert figures["files"] == "300"
     assert figures["moved_reembedded"] == "0"
+
+
+def test_watch_latency_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert watch_latency.main(_args(tmp_path, tiny_model_dir)) == 0
+    figures = _last_line(capsys)
+    assert float(figures["copy_to_searchable_median_s"]) > 0
+    assert figures["burst_files"] == "4"
