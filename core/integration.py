@@ -15,6 +15,7 @@ from .errors import PhotolensError
 log = logging.getLogger(__name__)
 
 APP_ID = "io.github.photolens.Photolens"
+PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)  # resources/icons/png/photolens-SIZE.png
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ def install_desktop_entry(data_home: Path | None = None) -> InstalledEntry:
     desktop.write_text(text, encoding="utf-8")
     icon = icons / f"{APP_ID}.svg"
     icon.write_bytes(_resource("icons/photolens.svg"))
+    for size in PNG_SIZES:  # menus and docks that do not draw SVG
+        png_dir = base / "icons" / "hicolor" / f"{size}x{size}" / "apps"
+        png_dir.mkdir(parents=True, exist_ok=True)
+        (png_dir / f"{APP_ID}.png").write_bytes(_resource(f"icons/png/photolens-{size}.png"))
     metainfo = meta / f"{APP_ID}.metainfo.xml"
     metainfo.write_bytes(_resource(f"{APP_ID}.metainfo.xml"))
     log.info("installed %s", desktop)
@@ -76,6 +81,7 @@ def uninstall_desktop_entry(data_home: Path | None = None) -> list[Path]:
         base / "applications" / f"{APP_ID}.desktop",
         base / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg",
         base / "metainfo" / f"{APP_ID}.metainfo.xml",
+        *(base / "icons" / "hicolor" / f"{s}x{s}" / "apps" / f"{APP_ID}.png" for s in PNG_SIZES),
     ):
         if p.exists():
             p.unlink()

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench import cli_latency, index_throughput, make_jpegs, query_latency, rescan, watch_latency
+from tests.bench import (
+    cli_latency,
+    index_throughput,
+    make_jpegs,
+    query_latency,
+    rescan,
+    watch_latency,
+)
 
 
 def _last_line(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:

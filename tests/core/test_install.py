@@ -39,7 +39,10 @@ def test_install_desktop_entry_points_at_this_installation(tmp_path: Path) -> No
     assert "photolens" in exec_line
     assert entry.icon.read_text().lstrip().startswith(("<svg", "<?xml"))
     assert entry.metainfo.exists()
-    assert len(uninstall_desktop_entry(tmp_path)) == 3 and not entry.desktop_file.exists()
+    png = tmp_path / "icons" / "hicolor" / "48x48" / "apps" / "io.github.photolens.Photolens.png"
+    assert png.read_bytes().startswith(b"\x89PNG")
+    removed = uninstall_desktop_entry(tmp_path)
+    assert len(removed) == 3 + 8 and not entry.desktop_file.exists() and not png.exists()
 
 
 def test_doctor_reports_each_check(tmp_path: Path, tiny_model_dir: Path) -> None:

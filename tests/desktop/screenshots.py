@@ -1,0 +1,163 @@
+"""Screenshots of the window's main states, for looking at it as a user would.
+
+    xvfb-run -a -s "-screen 0 1400x900x24" python -m tests.desktop.screenshots OUT_DIR
+
+Writes welcome.png, empty.png, results.png, preview.png, sketch.png, indexing.png and
+errors.png to OUT_DIR. The library is a generated held-out gallery (tests/oracle/scenes.py)
+indexed with the oracle model, so the results are real search results. Under Xvfb the
+screenshots are of real windows (grabbed from the screen, decorations excluded); with
+QT_QPA_PLATFORM=offscreen they are widget renderings.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from photolens.core.library import Library
+from photolens.desktop.app import app_icon, load_style
+from photolens.desktop.main_window import MainWindow
+from tests.desktop.helpers import RecordingActions
+from tests.desktop.pictures import make_many
+from tests.oracle import scenes
+
+ORACLE = Path(__file__).resolve().parents[1] / "fixtures" / "models" / "oracle"
+
+
+def settle(app: QApplication, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def wait_for(app: QApplication, condition, timeout: float = 60.0) -> None:  # noqa: ANN001
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise TimeoutError("the window did not reach the state in time")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def shoot(app: QApplication, widget: QWidget, path: Path) -> None:
+    settle(app, 0.8)
+    screen = widget.screen()
+    if app.platformName() == "xcb" and screen is not None:
+        geo = widget.frameGeometry()
+        pixmap = screen.grabWindow(0, geo.x(), geo.y(), geo.width(), geo.height())
+    else:
+        pixmap = widget.grab()
+    pixmap.save(str(path))
+    print(f"wrote {path} ({pixmap.width()}x{pixmap.height()})")
+
+
+def make_gallery(folder: Path) -> None:
+    """60 photo-like held-out scenes with one to three shapes, in two folders, plus a broken file."""
+    scenes.write_gallery(folder / "Holidays", 36, set_seed=21, size=320, prefix="IMG")
+    scenes.write_gallery(folder / "Garden", 24, set_seed=22, size=320, prefix="DSC")
+    for sub in ("Holidays", "Garden"):
+        (folder / sub / "manifest.json").unlink()
+    (folder / "Garden" / "half-copied.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+
+
+def window_for(lib: Library, work: Path, name: str) -> MainWindow:
+    store = QSettings(str(work / f"{name}.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(lib, window_state_store=store, actions=RecordingActions(), default_folders=[])
+    window.resize(1280, 800)
+    window.show()
+    return window
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else "screenshots").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(["photolens"])
+    app.setApplicationDisplayName("Photolens")
+    app.setWindowIcon(app_icon())
+    load_style(app)  # type: ignore[arg-type]
+    work = Path(tempfile.mkdtemp(prefix="photolens-shots-"))
+    try:
+        pictures = work / "Pictures"
+        make_gallery(pictures)
+
+        # first run: the welcome dialog
+        lib = Library.open(work / "data", model_path=ORACLE, models_dir=work / "models")
+        window = window_for(lib, work, "first")
+        window.default_folders = [pictures]
+        window.start()
+        wait_for(app, lambda: window.dialogs.welcome is not None and window.dialogs.welcome.isVisible(), 10)
+        shoot(app, window.dialogs.welcome, out / "welcome.png")
+        window.dialogs.welcome.reject()
+        window.shutdown()
+        window.close()
+
+        lib.add_folder(pictures)
+        lib.index()
+        window = window_for(lib, work, "main")
+        window.start()
+        wait_for(app, lambda: window.index_worker.watching)
+        shoot(app, window, out / "empty.png")
+
+        done: list[object] = []
+        window.search.results_ready.connect(done.append)
+        window.search_bar.field.setText("a red circle")
+        window.search.set_text("a red circle", immediate=True)
+        wait_for(app, lambda: bool(done))
+        shoot(app, window, out / "results.png")
+
+        window.results_view.setCurrentIndex(window.model.index(0, 0))
+        shoot(app, window, out / "preview.png")
+
+        done.clear()
+        pad = window.dialogs.open_sketch_pad()
+        pad.live.setChecked(False)
+        pad.colour_buttons["blue"].click()
+        pad.canvas.draw_stroke([(256 + 120 * math.cos(2 * math.pi * i / 48), 256 + 120 * math.sin(2 * math.pi * i / 48))
+                                for i in range(49)])
+        pad.words.setText("blue")
+        pad.search_button.click()
+        wait_for(app, lambda: bool(done))
+        pad.move(window.x() + 640, window.y() + 60)
+        shoot(app, pad, out / "sketch.png")
+        pad.close()
+        settle(app, 0.3)
+        shoot(app, window, out / "sketch-results.png")
+        window.index_status.errors_button.click()
+        wait_for(app, lambda: window.dialogs.errors is not None and window.dialogs.errors.isVisible(), 10)
+        shoot(app, window.dialogs.errors, out / "errors.png")
+        window.dialogs.errors.close()
+        window.shutdown()
+        window.close()
+        lib.close()
+
+        # indexing in progress: a larger folder, paused half-way so the moment holds still
+        many = make_many(work / "Imports", 400, size=256)
+        lib2 = Library.open(work / "data2", model_path=ORACLE, models_dir=work / "models")
+        lib2.settings = lib2.settings.with_changes(batch_size=8)
+        lib2.add_folder(many)
+        window = window_for(lib2, work, "indexing")
+        worker = window.index_worker
+        worker.progress.connect(lambda p: p.phase == "index" and p.done >= 40 and not worker.paused and worker.pause())
+        window.start()
+        window.search.set_text("a green square", immediate=True)
+        wait_for(app, lambda: worker.paused, 120)
+        QTimer.singleShot(0, lambda: None)
+        shoot(app, window, out / "indexing.png")
+        window.shutdown()
+        window.close()
+        lib2.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
