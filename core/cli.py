@@ -90,7 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20, help="number of results (default 20)")
     p.add_argument("--all", action="store_true", help="include weak matches")
     p.add_argument("--no-group", action="store_true", help="list near-duplicates separately")
-    p.add_argument("--diverse", type=float, default=0.0, metavar="D", help="spread the results (0-1, default 0)")
+    p.add_argument("--diverse", type=float, default=None, metavar="D",
+                   help="spread the results: 0 (plain ranking) to 1 (default: the library setting, 0)")
+    p.add_argument("--hubness", choices=("on", "off"), default=None,
+                   help="push down pictures that match every query (default: the measured default)")
     p.add_argument("--json", action="store_true", help="print a JSON array, best first")
     _add_model_args(p)
 
@@ -190,11 +193,15 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise PhotolensError(f"{flag}: {path} is not a file")
     query = SearchQuery(
         text=args.query, image=args.image, sketch=args.sketch, sketch_weight=args.sketch_weight,
-        image_weight=args.image_weight, text_weight=args.text_weight, limit=args.limit, diversity=args.diverse,
+        image_weight=args.image_weight, text_weight=args.text_weight, limit=args.limit,
     )
+    if args.diverse is not None and not 0.0 <= args.diverse <= 1.0:
+        raise PhotolensError("--diverse must be between 0 and 1")
     with _open(args) as lib:
         group = lib.settings.collapse_duplicates and not args.no_group
-        results = lib.search(replace(query, collapse_duplicates=group))
+        diversity = lib.settings.diversity if args.diverse is None else args.diverse
+        hubness = lib.settings.hubness if args.hubness is None else args.hubness == "on"
+        results = lib.search(replace(query, collapse_duplicates=group, diversity=diversity, hubness=hubness))
     hits = [h for h in results.hits if args.all or not h.weak] or list(results.hits[:3])
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))

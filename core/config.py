@@ -51,6 +51,8 @@ class Settings:
     backend: str = "onnx"  # "onnx" (default, no torch) or "torch" (needs the torch extra; GPU)
     device: str = "auto"  # "auto", "cpu", "cuda", "mps"
     collapse_duplicates: bool = True  # near-identical pictures (bursts, edits) show as one result
+    diversity: float = 0.0  # 0 = plain ranking; ~0.3 spreads the first screen (MMR)
+    hubness: bool | None = None  # None = the measured default (core/query/search.py)
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_changes(self, **changes: object) -> Settings:

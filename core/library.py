@@ -307,7 +307,8 @@ class Library:
     # -- search ---------------------------------------------------------------------------
     def search(self, query: SearchQuery | str, limit: int | None = None) -> SearchResults:
         if isinstance(query, str):
-            query = SearchQuery(text=query, collapse_duplicates=self.settings.collapse_duplicates)
+            query = SearchQuery(text=query, collapse_duplicates=self.settings.collapse_duplicates,
+                                diversity=self.settings.diversity, hubness=self.settings.hubness)
         if limit is not None:
             query = SearchQuery(**{**query.__dict__, "limit": limit})
         return run_search(query, self.catalog, self.vectors, self.embedder, self.vocabulary)

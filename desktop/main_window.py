@@ -261,6 +261,15 @@ class MainWindow(QMainWindow):
         if lib.settings.collapse_duplicates != on and not lib.read_only:
             self.index_worker.save_settings(lib.settings.with_changes(collapse_duplicates=on), restart=False)
 
+    def set_ranking(self, **changes: object) -> None:
+        """Ranking preferences (diversity, hubness): library settings, applied to the open search."""
+        lib = self.library
+        if not lib.read_only:
+            self.index_worker.save_settings(lib.settings.with_changes(**changes), restart=False)
+        else:  # read-only: for this session only
+            lib.settings = lib.settings.with_changes(**changes)
+            self.search.refresh()
+
     # -- searching ----------------------------------------------------------------------------
     def focus_search(self) -> None:
         self.search_bar.focus()

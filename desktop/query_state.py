@@ -46,7 +46,8 @@ class QueryState:
     def with_changes(self, **changes: object) -> QueryState:
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    def to_search_query(self, *, collapse_duplicates: bool = True) -> SearchQuery:
+    def to_search_query(self, *, collapse_duplicates: bool = True, diversity: float = 0.0,
+                        hubness: bool | None = None) -> SearchQuery:
         """The engine query; converts QImages to PIL, so call it on the worker thread.
 
         Words ask the engine for refinements ("maybe you are looking for ...").
@@ -64,5 +65,7 @@ class QueryState:
             sketch_weight=sketch_weight_for(self.sketch_balance),
             limit=self.limit,
             collapse_duplicates=collapse_duplicates,
+            diversity=diversity,
+            hubness=hubness,
             suggest=bool(self.text.strip()),
         )

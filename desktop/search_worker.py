@@ -39,7 +39,8 @@ class SearchWorker(QObject):
 
         def work() -> SearchResults:
             settings = self.library.settings
-            return self.library.search(state.to_search_query(collapse_duplicates=settings.collapse_duplicates))
+            return self.library.search(state.to_search_query(collapse_duplicates=settings.collapse_duplicates,
+                                                             diversity=settings.diversity, hubness=settings.hubness))
 
         self._runner.submit(
             work,

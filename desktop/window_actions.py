@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from photolens.core.query.search import HUBNESS_DEFAULT
+
 if TYPE_CHECKING:
     from .main_window import MainWindow
+
+
+VARIED = 0.3  # diversity of "Vary the first results" (README: ranking table)
 
 
 @dataclass
@@ -31,6 +36,8 @@ class WindowActions:
     less_like: QAction
     show_weak: QAction
     group_similar: QAction
+    vary_results: QAction
+    correct_hubs: QAction
     zoom_in: QAction
     zoom_out: QAction
     quit: QAction
@@ -67,6 +74,8 @@ def build_actions(w: MainWindow) -> WindowActions:
         less_like=act("Less like this", lambda: w.results.less_like(), "Ctrl+L"),
         show_weak=act("Show weaker matches", w.filter_bar.show_weak.setChecked),
         group_similar=act("Group near-identical shots", w.set_group_similar),
+        vary_results=act("Vary the first results", lambda on: w.set_ranking(diversity=VARIED if on else 0.0)),
+        correct_hubs=act("Push down pictures that match everything", lambda on: w.set_ranking(hubness=on)),
         zoom_in=act("Larger thumbnails", lambda: w.results_view.zoom(1), QKeySequence.StandardKey.ZoomIn),
         zoom_out=act("Smaller thumbnails", lambda: w.results_view.zoom(-1), QKeySequence.StandardKey.ZoomOut),
         quit=act("Quit", w.close, QKeySequence.StandardKey.Quit),
@@ -76,6 +85,13 @@ def build_actions(w: MainWindow) -> WindowActions:
     a.group_similar.setCheckable(True)
     a.group_similar.setChecked(w.library.settings.collapse_duplicates)
     a.group_similar.setStatusTip("Bursts and edited copies of a picture show as one result")
+    a.vary_results.setCheckable(True)
+    a.vary_results.setChecked(w.library.settings.diversity > 0)
+    a.vary_results.setStatusTip("Fewer look-alikes on the first screen (diversity re-ranking)")
+    a.correct_hubs.setCheckable(True)
+    a.correct_hubs.setChecked(bool(w.library.settings.hubness if w.library.settings.hubness is not None
+                                   else HUBNESS_DEFAULT))
+    a.correct_hubs.setStatusTip("Hubness correction: generic pictures that come up for every query rank lower")
     w.filter_bar.show_weak.toggled.connect(a.show_weak.setChecked)
     a.show_weak.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     a.clear.setShortcuts([QKeySequence("Ctrl+Backspace")])
@@ -96,7 +112,7 @@ def build_actions(w: MainWindow) -> WindowActions:
     result_menu.addAction(a.more_like)
     result_menu.addAction(a.less_like)
     view_menu = bar.addMenu("&View")
-    for action in (a.show_weak, a.group_similar, a.zoom_in, a.zoom_out):
+    for action in (a.show_weak, a.group_similar, a.vary_results, a.correct_hubs, a.zoom_in, a.zoom_out):
         view_menu.addAction(action)
     bar.addMenu("&Help").addAction(a.about)
     return a

@@ -14,6 +14,7 @@ from tests.bench import (
     cli_latency,
     index_throughput,
     make_jpegs,
+    oracle_eval,
     query_latency,
     rescan,
     watch_latency,
@@ -76,3 +77,11 @@ def test_watch_latency_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytes
     figures = _last_line(capsys)
     assert float(figures["copy_to_searchable_median_s"]) > 0
     assert figures["burst_files"] == "4"
+
+
+def test_oracle_eval_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _args(tmp_path, tiny_model_dir) + ["--planted-hubs", "2"]
+    assert oracle_eval.main(args) == 0
+    figures = _last_line(capsys)
+    assert 0 <= float(figures["text_r5"]) <= 1
+    assert set(figures) == {"text_r5", "image_r5", "sketch_text_r5", "composed_r5"}

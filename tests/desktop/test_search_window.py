@@ -9,6 +9,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
+from photolens.core.config import load_settings
+from photolens.core.query.search import HUBNESS_DEFAULT
 from photolens.desktop.results_model import SortOrder, ThumbnailRole
 from tests.desktop.helpers import shown_paths, type_query, wait_results
 
@@ -166,3 +168,14 @@ def test_query_errors_are_shown_not_swallowed(qtbot, window) -> None:  # noqa: A
     field.clear()
     type_query(qtbot, window, "cat")  # a good query dismisses it
     assert not window.banner.isVisible()
+
+
+def test_ranking_preferences_apply_to_the_open_search_and_persist(qtbot, window, library) -> None:  # noqa: ANN001
+    type_query(qtbot, window, "a red circle")
+    results = wait_results(qtbot, window, lambda: window.actions_.vary_results.trigger())
+    assert results.query.diversity == 0.3
+    assert library.settings.diversity == 0.3
+    results = wait_results(qtbot, window, lambda: window.actions_.correct_hubs.trigger())
+    assert results.query.hubness is (not HUBNESS_DEFAULT)
+    reloaded = load_settings(library.data_dir)
+    assert reloaded.diversity == 0.3 and reloaded.hubness is (not HUBNESS_DEFAULT)
