@@ -84,7 +84,15 @@ class ResultActions(QObject):
         if hit is not None:
             self.w.search.unlike(hit.item_id)
 
-    def context_menu(self, _index: QModelIndex, pos: QPoint) -> QMenu:
+    def toggle_group(self) -> None:
+        """Open or close the current result's group of near-identical shots."""
+        view = self.w.results_view
+        index = view.currentIndex()
+        hit = self.w.model.hit(index)
+        if hit is not None and self.w.model.toggle_group(index):
+            view.setCurrentIndex(self.w.model.index_of(hit.path))
+
+    def context_menu(self, index: QModelIndex, pos: QPoint) -> QMenu:
         a = self.w.actions_
         menu = QMenu(self.w)
         for action in (a.open_result, a.reveal, a.copy_path, a.copy_image, None, a.more_like, a.less_like):
@@ -92,6 +100,14 @@ class ResultActions(QObject):
                 menu.addSeparator()
             else:
                 menu.addAction(action)
+        model = self.w.model
+        if model.is_group(index):
+            hit = model.hit(index)
+            count = len(hit.near_duplicates) if hit is not None else 0
+            a.toggle_group.setText("Close the group" if model.is_expanded(index)
+                                   else f"Show {formatting.count(count, 'similar shot')}")
+            menu.addSeparator()
+            menu.addAction(a.toggle_group)
         menu.popup(pos)
         return menu
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -57,6 +58,7 @@ class ResultsModel(QAbstractListModel):
         self._show_weak = False
         self._sort = SortOrder.RELEVANCE
         self._more_possible = False
+        self._expanded: set[str] = set()  # paths of groups shown opened (near-identical shots)
         loader.thumbnail_ready.connect(self._on_thumbnail)
 
     # -- contents ----------------------------------------------------------------------------
@@ -64,6 +66,7 @@ class ResultsModel(QAbstractListModel):
         """Show new results; when they extend the current ones, rows are appended in place."""
         new_hits = list(results.hits) if results else []
         old_rows = self._rows
+        previous = self._results
         self._results = results
         self._all = new_hits
         self._more_possible = bool(results) and len(new_hits) >= results.query.limit
@@ -74,6 +77,8 @@ class ResultsModel(QAbstractListModel):
             self.endInsertRows()
             return
         self._loader.cancel_pending()
+        if results is None or previous is None or previous.query.text != results.query.text:
+            self._expanded.clear()  # groups opened for another query
         self.beginResetModel()
         self._set_rows(rows)
         self.endResetModel()
@@ -81,12 +86,14 @@ class ResultsModel(QAbstractListModel):
     def clear(self) -> None:
         self.set_results(None)
 
+
     def _set_rows(self, rows: list[SearchHit]) -> None:
         self._rows = rows
         self._row_of = {h.path: i for i, h in enumerate(rows)}
 
     def _arranged(self) -> list[SearchHit]:
         hits = self._all if self._show_weak else [h for h in self._all if not h.weak]
+        hits = [row for h in hits for row in ([h, *_group_members(h)] if h.path in self._expanded else [h])]
         if self._sort is SortOrder.RELEVANCE:
             return list(hits)
         newest = self._sort is SortOrder.NEWEST
@@ -99,6 +106,23 @@ class ResultsModel(QAbstractListModel):
         self.beginResetModel()
         self._set_rows(self._arranged())
         self.endResetModel()
+
+    def is_group(self, index: AnyIndex) -> bool:
+        hit = self.hit(index)
+        return hit is not None and bool(getattr(hit, "near_duplicates", ()))
+
+    def is_expanded(self, index: AnyIndex) -> bool:
+        hit = self.hit(index)
+        return hit is not None and hit.path in self._expanded
+
+    def toggle_group(self, index: AnyIndex) -> bool:
+        """Open a group of near-identical shots into rows after it, or close it; True if it changed."""
+        if not self.is_group(index):
+            return False
+        path = self._rows[index.row()].path
+        self._expanded.symmetric_difference_update({path})
+        self._rearrange()
+        return True
 
     @property
     def results(self) -> SearchResults | None:
@@ -213,6 +237,13 @@ class ResultsModel(QAbstractListModel):
         if row is not None and size == GRID_PX:
             index = self.index(row, 0)
             self.dataChanged.emit(index, index, [ThumbnailRole, FailedRole])
+
+
+def _group_members(hit: SearchHit) -> list[SearchHit]:
+    """Rows for the shots grouped under `hit` (same item for "more like this"; their own
+    metadata is not in the results, so none is claimed)."""
+    return [replace(hit, path=p, near_duplicates=(), duplicates=(), width=None, height=None, taken_at=None,
+                    camera=None) for p in hit.near_duplicates]
 
 
 def _same_items(a: Sequence[SearchHit], b: Sequence[SearchHit]) -> bool:

@@ -34,6 +34,7 @@ class WindowActions:
     copy_image: QAction
     more_like: QAction
     less_like: QAction
+    toggle_group: QAction
     show_weak: QAction
     group_similar: QAction
     vary_results: QAction
@@ -72,6 +73,8 @@ def build_actions(w: MainWindow) -> WindowActions:
         copy_image=act("Copy image", lambda: w.results.copy_image(), "Ctrl+Alt+C"),
         more_like=act("More like this", lambda: w.results.more_like(), "Ctrl+M"),
         less_like=act("Less like this", lambda: w.results.less_like(), "Ctrl+L"),
+        toggle_group=act("Show or hide similar shots", lambda: w.results.toggle_group(), "Ctrl+G",
+                         "Open a group of near-identical shots"),
         show_weak=act("Show weaker matches", w.filter_bar.show_weak.setChecked),
         group_similar=act("Group near-identical shots", w.set_group_similar),
         vary_results=act("Vary the first results", lambda on: w.set_ranking(diversity=VARIED if on else 0.0)),
@@ -111,6 +114,7 @@ def build_actions(w: MainWindow) -> WindowActions:
     result_menu.addSeparator()
     result_menu.addAction(a.more_like)
     result_menu.addAction(a.less_like)
+    result_menu.addAction(a.toggle_group)
     view_menu = bar.addMenu("&View")
     for action in (a.show_weak, a.group_similar, a.vary_results, a.correct_hubs, a.zoom_in, a.zoom_out):
         view_menu.addAction(action)

@@ -179,3 +179,25 @@ def test_ranking_preferences_apply_to_the_open_search_and_persist(qtbot, window,
     assert results.query.hubness is (not HUBNESS_DEFAULT)
     reloaded = load_settings(library.data_dir)
     assert reloaded.diversity == 0.3 and reloaded.hubness is (not HUBNESS_DEFAULT)
+
+
+def test_a_group_of_near_identical_shots_opens_and_closes(qtbot, window, library) -> None:  # noqa: ANN001
+    # the tiny random model sees every picture as near-identical: with grouping on, they stack
+    library.settings = library.settings.with_changes(collapse_duplicates=True)
+    window.filter_bar.show_weak.setChecked(True)
+    type_query(qtbot, window, "a red circle")
+    model, view = window.model, window.results_view
+    group = next(i for i in range(model.rowCount()) if model.is_group(model.index(i, 0)))
+    hit = model.hit(model.index(group, 0))
+    before = model.rowCount()
+    view.setCurrentIndex(model.index(group, 0))
+    window.actions_.toggle_group.trigger()
+    assert model.rowCount() == before + len(hit.near_duplicates)
+    shown = shown_paths(window)
+    assert shown[group + 1: group + 1 + len(hit.near_duplicates)] == list(hit.near_duplicates)
+    assert model.hit(view.currentIndex()).path == hit.path  # the selection stays on the group
+    menu = window.results.context_menu(view.currentIndex(), view.mapToGlobal(view.rect().center()))
+    assert "Close the group" in [a.text() for a in menu.actions()]
+    menu.close()
+    window.actions_.toggle_group.trigger()
+    assert model.rowCount() == before
