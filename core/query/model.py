@@ -50,6 +50,9 @@ class SearchQuery:
     diversity: float = 0.0  # 0 = plain ranking; ~0.3 spreads the first screen
     collapse_duplicates: bool = True  # near-identical pictures become one result
     suggest: bool = False  # compute "maybe you are looking for" refinements
+    # image-only queries: blend in the text of the nearest vocabulary terms ("cross the
+    # modality gap"); None = the measured default (query/search.py)
+    text_blend: float | None = None
 
     @property
     def is_empty(self) -> bool:

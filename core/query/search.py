@@ -29,7 +29,22 @@ NO_MATCH_SPREAD = 0.02
 NEGATIVE_Z = 0.75
 # Hubness correction is on by default only where the oracle evaluation shows a gain.
 HUBNESS_DEFAULT = False
+# Image-only queries: weight of the pseudo-caption (softmax over the nearest vocabulary
+# terms) blended into the image vector. Off by default unless the oracle eval shows a gain.
+TEXT_BLEND_DEFAULT = 0.0
+TEXT_BLEND_TERMS = 5
+TEXT_BLEND_TEMPERATURE = 0.02
 SUGGEST_FROM = 40
+
+
+def blend_pseudo_caption(q: np.ndarray, terms: np.ndarray, weight: float) -> np.ndarray:
+    """Move an image query towards the words that describe it: the softmax-weighted mean of
+    its nearest vocabulary term vectors (text side of the modality gap), added with `weight`."""
+    sims = terms @ q
+    top = np.argsort(-sims)[:TEXT_BLEND_TERMS]
+    w = np.exp((sims[top] - sims[top].max()) / TEXT_BLEND_TEMPERATURE)
+    caption = l2_normalize((w[:, None] * terms[top]).sum(axis=0))
+    return l2_normalize(q + weight * caption)
 
 
 def filter_sql(filters: Filters) -> tuple[str, list[object]]:
@@ -62,6 +77,10 @@ def run_search(
     text, negatives, filters = parse_query(query.text, query.filters)
     negatives = tuple(query.negatives) + negatives
     q = QueryEncoder(embedder, catalog).encode(query, text, negatives)
+    blend = TEXT_BLEND_DEFAULT if query.text_blend is None else query.text_blend
+    image_only = not text and query.sketch is None and (query.image is not None or query.like_items)
+    if blend > 0 and image_only and vocab is not None:
+        q = blend_pseudo_caption(q, vocab.vectors, blend)
 
     allowed = None
     if filters.active:

@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             variants: dict[str, dict[str, object]] = {"defaults": {}}
             if args.variants:
                 variants |= {"hubness on": {"hubness": True}, "diversity 0.3": {"diversity": 0.3},
-                             "no duplicate collapse": {"collapse_duplicates": False}}
+                             "no duplicate collapse": {"collapse_duplicates": False},
+                             "image text blend 0.3": {"text_blend": 0.3},
+                             "image text blend 0.6": {"text_blend": 0.6}}
             tables = {}
             for label, changes in variants.items():
                 t0 = time.perf_counter()

@@ -91,3 +91,17 @@ def test_suggestions_name_each_cluster() -> None:
     assert sorted(s.label for s in out) == sorted(terms)
     assert all(s.query == f"circle {s.label}" and s.size == 3 for s in out)
     assert [s.label for s in suggest("red circle", top, terms, term_vecs, clusters=3)].count("red") == 0
+
+
+def test_pseudo_caption_blend_moves_an_image_query_towards_its_words() -> None:
+    from photolens.core.query.search import blend_pseudo_caption
+
+    rng = np.random.default_rng(0)
+    terms = rng.standard_normal((50, 16)).astype(np.float32)
+    terms /= np.linalg.norm(terms, axis=1, keepdims=True)
+    q = terms[7] + 0.15 * rng.standard_normal(16).astype(np.float32)
+    q /= np.linalg.norm(q)
+    moved = blend_pseudo_caption(q, terms, 0.5)
+    assert abs(float(np.linalg.norm(moved)) - 1.0) < 1e-5
+    assert float(terms[7] @ moved) > float(terms[7] @ q)  # closer to its nearest term
+    assert np.allclose(blend_pseudo_caption(q, terms, 0.0), q, atol=1e-6)
