@@ -4,8 +4,10 @@ retrieval metrics every query kind is judged by (shared by tests and tests/bench
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,9 @@ GALLERY_SET = 7  # held-out seed set of the gallery
 QUERY_SET = 8  # held-out seed set of query images and sketches (never in the gallery)
 PER_PAIR = 2  # gallery images per (kind, colour)
 IMAGE_SIZE = 128
+# file times of the two halves (no EXIF: the date taken falls back to the file time)
+DATES = {"a": datetime(2019, 6, 1, 12, tzinfo=timezone.utc).timestamp(),
+         "b": datetime(2023, 6, 1, 12, tzinfo=timezone.utc).timestamp()}
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ def _scene(kind: str, colour: str, rng: np.random.Generator) -> sc.Scene:
 
 
 def build_gallery(folder: Path) -> dict[str, sc.Scene]:
-    """Every (kind, colour) pair PER_PAIR times, photo style, in two sub-folders."""
+    """Every (kind, colour) pair PER_PAIR times, photo style, in two sub-folders dated by DATES."""
     rng = sc.scene_rng(sc.held_out_seed(GALLERY_SET, 0))
     pairs = list(itertools.product(sc.KINDS, sc.COLOURS))
     scenes = [_scene(k, c, rng) for k, c in pairs for _ in range(PER_PAIR)]
@@ -49,6 +54,7 @@ def build_gallery(folder: Path) -> dict[str, sc.Scene]:
         entries = sc.write_gallery(folder / sub, scenes=chunk, set_seed=GALLERY_SET * 10 + offset,
                                    size=IMAGE_SIZE, prefix=f"g{sub}")
         for name in entries:
+            os.utime(folder / sub / name, (DATES[sub], DATES[sub]))
             manifest[f"{sub}/{name}"] = sc.Scene.from_dict({k: v for k, v in entries[name].items() if k != "style"})
     return manifest
 
@@ -92,19 +98,17 @@ def cases(manifest: dict[str, sc.Scene], limit: int = 10) -> list[Case]:
     return out
 
 
+def relative_name(path: str) -> str:
+    """'a/ga_0001.jpg': a hit's path relative to the gallery root (as in the manifest)."""
+    p = Path(path)
+    return f"{p.parent.name}/{p.name}"
+
+
+def ranked_names(lib: Library, query: SearchQuery) -> list[str]:
+    return [relative_name(h.path) for h in lib.search(query).hits]
+
+
 def recall_at(lib: Library, case: Case, k: int) -> float:
-    hits = lib.search(case.query).hits[:k]
-    names = {str(Path(h.path).relative_to(Path(h.path).parents[1])) for h in hits}
-    return len(names & case.relevant) / min(k, len(case.relevant))
-
-
-def table(lib: Library, manifest: dict[str, sc.Scene], ks: tuple[int, ...] = (1, 5, 10)) -> dict[str, dict[int, float]]:
-    """Mean recall@k per query kind."""
-    sums: dict[str, dict[int, list[float]]] = {}
-    for case in cases(manifest, limit=max(ks)):
-        hits = lib.search(case.query).hits
-        names = [str(Path(h.path).relative_to(Path(h.path).parents[1])) for h in hits]
-        row = sums.setdefault(case.kind, {k: [] for k in ks})
-        for k in ks:
-            row[k].append(len(set(names[:k]) & case.relevant) / min(k, len(case.relevant)))
-    return {kind: {k: float(np.mean(v)) for k, v in row.items()} for kind, row in sums.items()}
+    """Share of the case's relevant pictures in the top k (of at most k)."""
+    names = ranked_names(lib, case.query)[:k]
+    return len(set(names) & case.relevant) / min(k, len(case.relevant))

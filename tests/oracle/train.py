@@ -45,17 +45,13 @@ TOKENIZER_NAME = "ViT-B-32"
 
 MODEL_CONFIG: dict[str, Any] = {
     "embed_dim": 64,
-    "vision_cfg": {
-        "image_size": 64,
-        "patch_size": 8,
-        "layers": 4,
-        "width": 128,
-        "head_width": 32,
-        "mlp_ratio": 4.0,
-    },
+    # A small ModifiedResNet (open_clip's CLIP ResNet): a 4 x 128 ViT trained the same way
+    # learned colours but not shapes in 800 steps (held-out sketch_kind_top1 0.16 = chance);
+    # convolutions bring the locality prior that shapes at 64 px need.
+    "vision_cfg": {"image_size": 64, "layers": [1, 1, 1, 1], "width": 16},
     "text_cfg": {"context_length": 24, "vocab_size": 49408, "width": 128, "heads": 4, "layers": 3},
 }
-"""The tiny architecture: 64-d embeddings, ViT 64 px / patch 8 / 4 x 128, text 24 ctx / 3 x 128."""
+"""The tiny architecture: 64-d embeddings, ResNet 64 px / [1, 1, 1, 1] x 16, text 24 ctx / 3 x 128."""
 
 IMAGE_SIZE: int = MODEL_CONFIG["vision_cfg"]["image_size"]
 CONTEXT_LENGTH: int = MODEL_CONFIG["text_cfg"]["context_length"]
