@@ -114,12 +114,15 @@ class OnnxEmbedder:
     """CLIP image and text towers on ONNX Runtime."""
 
     def __init__(self, folder: ModelFolder, *, threads: int | None = None, device: str | None = None,
-                 cache_dir: Path | None = None):
+                 cache_dir: Path | None = None, visual_threads: int | None = None):
+        """threads: intra-op threads of both towers (default: all cores); visual_threads
+        overrides the image tower's (the indexer leaves cores to its decode workers)."""
         self.folder = folder
         self._config = folder.config
         threads = threads or max(1, (os.cpu_count() or 2))
         providers = choose_providers(device)
-        self._visual = _Tower(folder.visual, threads=threads, providers=providers, cache_dir=cache_dir)
+        self._visual = _Tower(folder.visual, threads=visual_threads or threads, providers=providers,
+                              cache_dir=cache_dir)
         self._textual = _Tower(folder.textual, threads=threads, providers=providers, cache_dir=cache_dir)
         self._tokenizer: ClipTokenizer | None = None
         self._tok_lock = threading.Lock()

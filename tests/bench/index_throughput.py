@@ -308,7 +308,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"first commit {r['first_commit_s']:.1f} s, peak RSS {r['peak_rss_mib']:.0f} MiB)", flush=True)
             return r
 
-        default = run_e2e("defaults (workers auto, batch 16, threads auto)", 0, 16, 0)
+        from photolens.core.config import Settings
+        from photolens.core.indexer import auto_decode_workers, visual_threads
+
+        auto_w, auto_b = auto_decode_workers(), Settings().batch_size
+        default = run_e2e(f"defaults (decode_workers={auto_w}, batch {auto_b}, visual threads "
+                          f"{visual_threads(auto_w)})", 0, auto_b, 0)
         if not (smoke or args.no_variations):
             by_workers = {w: run_e2e(f"decode_workers={w}, batch 16", w, 16, 0) for w in (1, 2)}
             best_w = max(by_workers, key=lambda w: by_workers[w]["img_s"])
@@ -318,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             best_b = max(by_batch, key=lambda b: by_batch[b]["img_s"])
             for threads in (1, 2, 3):
                 run_e2e(f"decode_workers={best_w}, batch {best_b}, threads={threads}", best_w, best_b, threads)
-            run_e2e("defaults + ORT no spinning (prototype)", 0, 16, 0, no_spin=True)
+            run_e2e("defaults + ORT no spinning (prototype)", 0, auto_b, 0, no_spin=True)
             run_e2e(f"decode_workers={best_w}, batch {best_b}, no spinning (prototype)", best_w, best_b, 0, no_spin=True)
         results["e2e"] = e2e_runs
         best_label, best = max(e2e_runs.items(), key=lambda kv: kv[1]["img_s"])
