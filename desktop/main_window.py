@@ -7,6 +7,7 @@ one writer), the SearchWorker and a small I/O runner, never on the GUI thread.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
@@ -53,6 +54,10 @@ from .window_dialogs import WindowDialogs
 log = logging.getLogger(__name__)
 
 RESCAN_INTERVAL_MS = 10 * 60 * 1000
+# While indexing, a search with few results is re-run this often, so a query typed during
+# the first run fills in as pictures arrive (a full screen is left alone: no jumping grid).
+LIVE_REFRESH_S = 3.0
+LIVE_REFRESH_BELOW = 60
 GRID_PAGE, EMPTY_PAGE = 0, 1
 
 
@@ -77,6 +82,7 @@ class MainWindow(QMainWindow):
         self.model = ResultsModel(self.loader, self)
         self.status_info: LibraryStatus | None = None
         self._shut_down = False
+        self._last_live_refresh = 0.0
 
         self.search_bar = SearchBar(self)
         self.search_bar.field.setAcceptDrops(False)  # dropped files become image queries (window)
@@ -150,6 +156,7 @@ class MainWindow(QMainWindow):
         sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
         w = self.index_worker
         w.progress.connect(lambda prog: self.index_status.show_progress(prog, w.paused))
+        w.progress.connect(self._refresh_while_indexing)
         w.running_changed.connect(self._on_indexing_running)
         w.paused_changed.connect(self._on_paused)
         w.finished.connect(self._on_indexing_finished)
@@ -321,6 +328,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Searching…")
             if self.stack.currentIndex() == EMPTY_PAGE and self.empty.key in ("start", "no-folders"):
                 self.empty.show_state("searching", "Searching…", "The first search also loads the model.")
+
+    def _refresh_while_indexing(self, progress: object) -> None:
+        last = self.search.last_results
+        now = time.monotonic()
+        if (getattr(progress, "phase", "") != "index" or last is None or self.search.searching
+                or len(last.hits) >= LIVE_REFRESH_BELOW or now - self._last_live_refresh < LIVE_REFRESH_S):
+            return
+        self._last_live_refresh = now
+        self.search.refresh()
 
     def _show_results(self, results: SearchResults) -> None:
         self.banner.dismiss("query")

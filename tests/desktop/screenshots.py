@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 from photolens.core.library import Library
@@ -149,7 +149,9 @@ def main(argv: list[str]) -> int:
         window.start()
         window.search.set_text("a green square", immediate=True)
         wait_for(app, lambda: worker.paused, 120)
-        QTimer.singleShot(0, lambda: None)
+        wait_for(app, lambda: not window.search.searching)
+        window.search.refresh()  # what is indexed so far
+        wait_for(app, lambda: not window.search.searching)
         shoot(app, window, out / "indexing.png")
         window.shutdown()
         window.close()

@@ -54,10 +54,9 @@ def test_pause_resume_and_search_while_indexing(qtbot, make_window, fresh_librar
     assert 0 < len(results.hits) < 60
     assert "indexing continues" in window.statusBar().currentMessage()
     # resume: the run finishes and the open search refreshes itself
-    with qtbot.waitSignal(window.search.results_ready, timeout=INDEX_TIMEOUT_MS) as refreshed:
-        with qtbot.waitSignal(worker.finished, timeout=INDEX_TIMEOUT_MS):
-            qtbot.mouseClick(window.index_status.pause_button, Qt.MouseButton.LeftButton)
-    assert len(refreshed.args[0].hits) == 60
+    with qtbot.waitSignal(worker.finished, timeout=INDEX_TIMEOUT_MS):
+        qtbot.mouseClick(window.index_status.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.search.last_results.hits) == 60, timeout=10_000)
     assert any(p.phase == "index" and p.total == 60 for p in seen)
     qtbot.waitUntil(lambda: "60 pictures indexed" in window.index_status.label.text(), timeout=5000)
     assert not window.index_status.pause_button.isVisible()
@@ -133,14 +132,35 @@ def test_pictures_added_or_deleted_while_open_are_picked_up(qtbot, make_window, 
         assert len(type_query(qtbot, window, "a shape").hits) == 3
 
         new = make_many(tmp_path / "elsewhere", 4) / "many_003.png"
-        with qtbot.waitSignal(window.search.results_ready, timeout=INDEX_TIMEOUT_MS) as refreshed:
-            new.rename(pictures / "copied in.png")
-        assert str(pictures / "copied in.png") in {h.path for h in refreshed.args[0].hits}
+        def shown() -> set[str]:
+            return {h.path for h in window.search.last_results.hits}
 
-        with qtbot.waitSignal(window.search.results_ready, timeout=INDEX_TIMEOUT_MS) as refreshed:
-            (pictures / "many_000.png").unlink()
-        paths = {h.path for h in refreshed.args[0].hits}
-        assert len(paths) == 3 and str(pictures / "many_000.png") not in paths
+        new.rename(pictures / "copied in.png")
+        qtbot.waitUntil(lambda: str(pictures / "copied in.png") in shown(), timeout=INDEX_TIMEOUT_MS)
+        assert len(shown()) == 4
+        (pictures / "many_000.png").unlink()
+        qtbot.waitUntil(lambda: str(pictures / "many_000.png") not in shown(), timeout=INDEX_TIMEOUT_MS)
+        assert len(shown()) == 3
     finally:
         window.shutdown()
         lib.close()
+
+
+def test_a_query_typed_during_the_first_run_fills_in_as_pictures_arrive(qtbot, make_window, fresh_library: Library,
+                                                                       monkeypatch) -> None:  # noqa: ANN001
+    from photolens.desktop import main_window
+
+    monkeypatch.setattr(main_window, "LIVE_REFRESH_S", 0.0)
+    window = make_window(fresh_library, start=False)
+    worker = window.index_worker
+    worker.progress.connect(lambda p: p.phase == "index" and p.done > 0 and not worker.paused and worker.pause())
+    window.filter_bar.show_weak.setChecked(True)
+    window.start()
+    first = type_query(qtbot, window, "a red circle")
+    assert len(first.hits) < 60
+    qtbot.waitUntil(lambda: worker.paused, timeout=INDEX_TIMEOUT_MS)
+    # no key pressed: the open search was re-run as batches were committed
+    qtbot.waitUntil(lambda: window.search.last_results is not None and len(window.search.last_results.hits) > 0,
+                    timeout=10_000)
+    assert worker.running and window.model.rowCount() > 0
+    worker.resume()
