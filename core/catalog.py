@@ -59,6 +59,12 @@ def m001_initial(db: Database) -> None:
     db.table("embeddings").create_index(["model_id"])
 
 
+@migrations()
+def m002_date_index(db: Database) -> None:
+    """Date filters (after:/before:) use an index instead of reading every file row."""
+    db.table("files").create_index(["taken_at"], if_not_exists=True)
+
+
 @dataclass(frozen=True)
 class FileRecord:
     """One file as the catalog knows it."""
@@ -241,7 +247,10 @@ class Catalog:
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT i.id, {', '.join('f.' + c.strip() for c in _FILE_COLUMNS.split(','))} "
-                f"FROM items i JOIN files f ON f.hash = i.hash WHERE i.id IN ({marks}) AND f.status = ? ORDER BY f.path",
+                # CROSS JOIN and +status keep SQLite on the item ids and idx_files_hash; the
+                # planner otherwise walks idx_files_status (every indexed file: 570 ms at 1M).
+                f"FROM items i CROSS JOIN files f ON f.hash = i.hash WHERE i.id IN ({marks}) AND +f.status = ? "
+                "ORDER BY f.path",
                 (*chunk, STATUS_INDEXED),
             )
             for r in rows:
@@ -317,6 +326,14 @@ class Catalog:
                 marks = ",".join("?" * len(chunk))
                 self.conn.execute(f"DELETE FROM embeddings WHERE item_id IN ({marks})", chunk)
                 self.conn.execute(f"DELETE FROM items WHERE id IN ({marks})", chunk)
+
+    def embedding_key_summary(self, model_id: str) -> tuple[int, int, int]:
+        """(count, sum, max) of the item ids with a vector of this model (one aggregate query)."""
+        row = self.conn.execute(
+            "SELECT count(*), coalesce(sum(item_id), 0), coalesce(max(item_id), 0) FROM embeddings WHERE model_id = ?",
+            (model_id,),
+        ).fetchone()
+        return (int(row[0]), int(row[1]), int(row[2]))
 
     def embedding_keys(self, model_id: str) -> np.ndarray:
         rows = self.conn.execute("SELECT item_id FROM embeddings WHERE model_id = ? ORDER BY item_id", (model_id,))

@@ -33,6 +33,7 @@ class VectorStore:
         self.dim = dim
         self.index = self._new_index()
         self.dirty = False
+        self._viewed = False  # memory-mapped from self.path (read-only) until the first write
 
     def _new_index(self) -> Index:
         return Index(ndim=self.dim, metric="cos", dtype="f16", connectivity=16, expansion_add=64, expansion_search=128)
@@ -40,21 +41,45 @@ class VectorStore:
     def __len__(self) -> int:
         return len(self.index)
 
-    def load(self) -> bool:
-        """Load the saved index; False (and an empty index) if missing or unreadable."""
+    def load(self, *, view: bool = False) -> bool:
+        """Load the saved index; False (and an empty index) if missing or unreadable.
+
+        view=True memory-maps the file instead of reading it (a 1M-item index opens in
+        milliseconds instead of seconds and only touched pages use memory); the first
+        write then loads it for real.
+        """
         if not self.path.exists():
             return False
         try:
             index = self._new_index()
-            index.load(str(self.path))
+            if view:
+                index.view(str(self.path))
+            else:
+                index.load(str(self.path))
             if index.ndim != self.dim:
                 raise ValueError(f"index has {index.ndim} dimensions, model has {self.dim}")
         except Exception as exc:  # a damaged index is rebuilt from SQLite, never fatal
             log.warning("vector index %s unusable (%s); it will be rebuilt from the catalog", self.path, exc)
             self.index = self._new_index()
+            self._viewed = False
             return False
         self.index = index
+        self._viewed = view
         return True
+
+    def _make_writable(self) -> None:
+        if self._viewed:
+            index = self._new_index()
+            index.load(str(self.path))
+            self.index = index
+            self._viewed = False
+
+    def key_summary(self) -> tuple[int, int, int]:
+        """(count, sum, max) of the keys: compared with the catalog's to skip a full sync."""
+        keys = self.keys()
+        if len(keys) == 0:
+            return (0, 0, 0)
+        return (len(keys), int(keys.sum(dtype=np.uint64)), int(keys.max()))
 
     def keys(self) -> np.ndarray:
         if len(self.index) == 0:
@@ -65,6 +90,7 @@ class VectorStore:
         keys = np.asarray(keys, dtype=np.uint64)
         if len(keys) == 0:
             return
+        self._make_writable()
         present = np.asarray(self.index.contains(keys), dtype=bool).reshape(-1)
         if present.any():
             self.index.remove(keys[present])
@@ -74,6 +100,7 @@ class VectorStore:
     def remove(self, keys: np.ndarray) -> None:
         keys = np.asarray(keys, dtype=np.uint64)
         if len(keys):
+            self._make_writable()
             self.index.remove(keys)
             self.dirty = True
 

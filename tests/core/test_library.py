@@ -157,13 +157,29 @@ def test_vector_index_is_rebuilt_from_sqlite_without_re_embedding(tmp_path: Path
     with Library.open(data, model_path=tiny_model_dir) as lib:
         lib.add_folder(photo_dir)
         lib.index()
-    for f in data.glob("vectors-*.usearch"):
-        f.write_bytes(b"garbage")  # a damaged index file
+    saved = {f: f.read_bytes() for f in data.glob("vectors-*.usearch")}
+    for damage in (lambda b: b"garbage", lambda b: b[: len(b) // 2]):  # overwritten, truncated
+        for f, content in saved.items():
+            f.write_bytes(damage(content))
+        with Library.open(data, model_path=tiny_model_dir) as lib:
+            assert len(lib.vectors) == 12
+            report = lib.index()
+            assert report.embedded == 0
+            assert lib.search(SearchQuery(image=photo_dir / "home" / "p01.png", limit=1)).hits[0].score > 0.99
+
+
+def test_an_index_behind_the_catalog_catches_up_on_open(tmp_path: Path, tiny_model_dir: Path, photo_dir: Path) -> None:
+    """A crash after the catalog commit but before the index save: the open finds the gap."""
+    data = tmp_path / "data"
     with Library.open(data, model_path=tiny_model_dir) as lib:
-        assert len(lib.vectors) == 12
-        report = lib.index()
-        assert report.embedded == 0
-        assert lib.search(SearchQuery(image=photo_dir / "home" / "p01.png", limit=1)).hits[0].score > 0.99
+        lib.add_folder(photo_dir)
+        lib.index()
+        dropped = lib.vectors.keys()[:3]
+        lib.vectors.remove(dropped)
+        lib.vectors.save()
+    with Library.open(data, model_path=tiny_model_dir) as lib:
+        assert len(lib.vectors) == 12 and set(dropped) <= set(lib.vectors.keys())
+        assert lib.index().embedded == 0
 
 
 def test_second_process_opens_read_only(tmp_path: Path, tiny_model_dir: Path, photo_dir: Path) -> None:

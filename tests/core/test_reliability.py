@@ -43,7 +43,7 @@ def _check_consistent(data: Path, model: Path, root: Path) -> int:
 
 def test_kill_9_at_random_moments_loses_nothing(tmp_path: Path, tiny_model_dir: Path) -> None:
     root = tmp_path / "photos"
-    n = 160
+    n = 300  # enough that five kills land before the run completes (2 decode workers are fast)
     for i in range(n):
         make_image(root / f"d{i % 4}" / f"img{i:03d}.png", (i % 255, (7 * i) % 255, (13 * i) % 255), seed=i)
     data = tmp_path / "data"
