@@ -56,7 +56,7 @@ def wait_searchable(lib, paths: set[str], timeout_s: float) -> float:  # noqa: A
         hits = lib.search(SearchQuery(text="a picture", limit=100_000, collapse_duplicates=False))
         if paths <= {h.path for h in hits.hits}:
             return time.perf_counter() - t0
-        time.sleep(0.05)
+        time.sleep(0.2)  # polling costs CPU the indexer needs: keep it light
     raise TimeoutError(f"{len(paths)} copied files not searchable after {timeout_s:.0f} s")
 
 
