@@ -312,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         from photolens.core.indexer import auto_decode_workers, visual_threads
 
         auto_w, auto_b = auto_decode_workers(), Settings().batch_size
+        if not smoke:  # the first run in a fresh process tree pays for cold caches: not reported
+            e2e(0, auto_b, 0)
         default = run_e2e(f"defaults (decode_workers={auto_w}, batch {auto_b}, visual threads "
                           f"{visual_threads(auto_w)})", 0, auto_b, 0)
         if not (smoke or args.no_variations):
