@@ -68,6 +68,7 @@ class VectorStore:
             self.index = self._new_index()
             self._viewed = False
             return False
+        index.expansion_search = EXPANSION_SEARCH  # a loaded file brings its own (lower) setting
         self.index = index
         self._viewed = view
         return True
@@ -76,6 +77,7 @@ class VectorStore:
         if self._viewed:
             index = self._new_index()
             index.load(str(self.path))
+            index.expansion_search = EXPANSION_SEARCH
             self.index = index
             self._viewed = False
 
