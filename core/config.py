@@ -46,7 +46,7 @@ class Settings:
     model_path: str | None = None
     exclude_patterns: tuple[str, ...] = ()
     decode_workers: int = 0  # 0 = choose from the number of cores
-    batch_size: int = 8  # measured: 8 beats 16 and 32 on 2 cores (tests/bench/index_throughput.py)
+    batch_size: int = 8  # same rate as 16 or 32 on 2 cores, earliest first commit, least memory (bench)
     low_priority: bool = True
     backend: str = "onnx"  # "onnx" (default, no torch) or "torch" (needs the torch extra; GPU)
     device: str = "auto"  # "auto", "cpu", "cuda", "mps"

@@ -91,9 +91,10 @@ def _describe_open_error(exc: Exception) -> str:
 
 
 def auto_decode_workers(cores: int | None = None) -> int:
-    """Decode processes for this machine. On 2 cores, two workers beside a one-thread visual
-    tower index 12 MP JPEGs fastest (tests/bench/index_throughput.py: 22.3 img/s against
-    15.8 with one worker and a two-thread tower); larger machines keep a core for the model."""
+    """Decode processes for this machine. On 2 cores (tests/bench/index_throughput.py, 12 MP
+    JPEGs, ViT-B-32 int8) one or two workers beside a one-thread image tower index at the same
+    rate within noise (23.3 and 23.5 img/s) and three tower threads lose (17 img/s); two
+    workers keep decoding going while the model runs. Larger machines keep a core for it."""
     cores = cores or os.cpu_count() or 2
     return cores if cores <= 2 else min(cores - 1, 4)
 
