@@ -330,13 +330,16 @@ class Catalog:
     def embedding_key_summary(self, model_id: str) -> tuple[int, int, int]:
         """(count, sum, max) of the item ids with a vector of this model (one aggregate query)."""
         row = self.conn.execute(
-            "SELECT count(*), coalesce(sum(item_id), 0), coalesce(max(item_id), 0) FROM embeddings WHERE model_id = ?",
+            # +model_id: scan the covering primary-key index (0.1 s at 1M) instead of looking up
+            # every row through idx_embeddings_model_id (0.6-2.6 s)
+            "SELECT count(*), coalesce(sum(item_id), 0), coalesce(max(item_id), 0) FROM embeddings "
+            "WHERE +model_id = ?",
             (model_id,),
         ).fetchone()
         return (int(row[0]), int(row[1]), int(row[2]))
 
     def embedding_keys(self, model_id: str) -> np.ndarray:
-        rows = self.conn.execute("SELECT item_id FROM embeddings WHERE model_id = ? ORDER BY item_id", (model_id,))
+        rows = self.conn.execute("SELECT item_id FROM embeddings WHERE +model_id = ? ORDER BY item_id", (model_id,))
         return np.fromiter((r[0] for r in rows), dtype=np.uint64)
 
     def vectors(self, item_ids: Sequence[int], model_id: str) -> dict[int, np.ndarray]:
