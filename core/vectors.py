@@ -68,7 +68,7 @@ class VectorStore:
             self.index = self._new_index()
             self._viewed = False
             return False
-        index.expansion_search = EXPANSION_SEARCH  # a loaded file brings its own (lower) setting
+        index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # a loaded file brings its own
         self.index = index
         self._viewed = view
         return True
@@ -77,7 +77,7 @@ class VectorStore:
         if self._viewed:
             index = self._new_index()
             index.load(str(self.path))
-            index.expansion_search = EXPANSION_SEARCH
+            index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # usearch has a setter
             self.index = index
             self._viewed = False
 
