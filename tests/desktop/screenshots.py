@@ -113,7 +113,7 @@ def main(argv: list[str]) -> int:
         wait_for(app, lambda: bool(done))
         shoot(app, window, out / "results.png")
 
-        window.results_view.setCurrentIndex(window.model.index(0, 0))
+        window.results_view.setCurrentIndex(window.model.index(min(6, window.model.rowCount() - 1), 0))
         shoot(app, window, out / "preview.png")
 
         done.clear()
