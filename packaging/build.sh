@@ -16,4 +16,4 @@ deactivate
 
 APP="$OUT/dist/photolens/photolens"
 echo "built $APP ($(du -sh "$OUT/dist/photolens" | cut -f1))"
-"$ROOT/packaging/smoke_test.sh" "$APP"
+PYTHON="$VENV/bin/python" "$ROOT/packaging/smoke_test.sh" "$APP"

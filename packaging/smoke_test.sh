@@ -7,8 +7,9 @@ APP="${1:?usage: smoke_test.sh PATH_TO_photolens}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 MODEL="$ROOT/tests/fixtures/models/oracle"
+PYTHON="${PYTHON:-python3}"  # any Python with Pillow, to draw the test pictures
 
-python3 - "$WORK/pics" <<'PY'
+"$PYTHON" - "$WORK/pics" <<'PY'
 import sys
 from pathlib import Path
 from PIL import Image, ImageDraw
