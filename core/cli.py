@@ -15,11 +15,14 @@ import time
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .config import default_data_dir, default_models_dir
 from .errors import PhotolensError
 from .progress import Controls, IndexProgress
+
+if TYPE_CHECKING:
+    from .library import Library
 
 log = logging.getLogger("photolens.cli")
 
@@ -90,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20, help="number of results (default 20)")
     p.add_argument("--all", action="store_true", help="include weak matches")
     p.add_argument("--no-group", action="store_true", help="list near-duplicates separately")
+    p.add_argument("--like", type=Path, action="append", default=[], metavar="FILE",
+                   help="more like this indexed picture (repeatable)")
+    p.add_argument("--unlike", type=Path, action="append", default=[], metavar="FILE",
+                   help="less like this indexed picture (repeatable)")
+    p.add_argument("--suggest", action="store_true", help='also print refined queries ("maybe: ...")')
     p.add_argument("--diverse", type=float, default=None, metavar="D",
                    help="spread the results: 0 (plain ranking) to 1 (default: the library setting, 0)")
     p.add_argument("--hubness", choices=("on", "off"), default=None,
@@ -183,6 +191,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 130 if report.cancelled else 0
 
 
+def _indexed_item(lib: Library, path: Path, flag: str) -> int:
+    """The item id of an indexed file (for --like / --unlike)."""
+    record = lib.catalog.file_by_path(str(path.expanduser().resolve()))
+    item = lib.catalog.item_for_hash(record.hash, lib.model_id) if record is not None and record.hash else None
+    if item is None:
+        raise PhotolensError(f"{flag}: {path} is not an indexed picture (index its folder first)")
+    return item
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from .query.model import SearchQuery
 
@@ -198,6 +215,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.diverse is not None and not 0.0 <= args.diverse <= 1.0:
         raise PhotolensError("--diverse must be between 0 and 1")
     with _open(args) as lib:
+        likes = tuple(_indexed_item(lib, path, "--like") for path in args.like)
+        unlikes = tuple(_indexed_item(lib, path, "--unlike") for path in args.unlike)
+        query = replace(query, like_items=likes, unlike_items=unlikes, suggest=args.suggest)
+        if query.is_empty:
+            raise PhotolensError("Nothing to search for: give words, --image, --sketch or --like")
         group = lib.settings.collapse_duplicates and not args.no_group
         diversity = lib.settings.diversity if args.diverse is None else args.diverse
         hubness = lib.settings.hubness if args.hubness is None else args.hubness == "on"
@@ -211,6 +233,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     if results.no_good_match:
         print("no good match; the closest pictures:", file=sys.stderr)
+    if results.suggestions:
+        print("maybe: " + " | ".join(sg.query for sg in results.suggestions), file=sys.stderr)
     for h in hits:
         extra = f"  (+{len(h.near_duplicates)} similar)" if h.near_duplicates else ""
         print(f"{h.score:.4f}  {h.path}" + extra + ("  (weak)" if h.weak else ""))

@@ -53,6 +53,16 @@ def test_index_search_status_json(tmp_path: Path, tiny_model_dir: Path, photo_di
     out = run_cli("--data-dir", data, "search", "--image", str(example), "--limit", "1", "--json")
     assert json.loads(out.stdout)[0]["path"] == str(example)
 
+    # "more like this" / "less like this" take indexed files; anything else is a clear error
+    other = photo_dir / "home" / "p02.jpg"
+    out = run_cli("--data-dir", data, "search", "--like", str(example), "--unlike", str(other), "--limit", "12",
+                  "--json", "--all", "--no-group")
+    assert out.returncode == 0, out.stderr
+    paths = [h["path"] for h in json.loads(out.stdout)]
+    assert out.returncode == 0 and str(example) not in paths and str(other) not in paths  # the examples themselves
+    out = run_cli("--data-dir", data, "search", "--like", str(tmp_path / "nowhere.png"))
+    assert out.returncode != 0 and "not an indexed picture" in out.stderr and "Traceback" not in out.stderr
+
     (photo_dir / "bad.jpg").write_text("nope")
     run_cli("--data-dir", data, "index")
     out = run_cli("--data-dir", data, "status", "--json")
