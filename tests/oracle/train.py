@@ -1,6 +1,6 @@
 """Train the oracle CLIP on generated scenes and export it as a Photolens model folder.
 
-    python -m tests.oracle.train --out tests/fixtures/models/oracle [--steps 800] [--seed 0]
+    python -m tests.oracle.train --out tests/fixtures/models/oracle [--steps 1600] [--seed 0]
     python -m tests.oracle.train --out tests/fixtures/models/oracle --export-only
 
 A tiny open_clip CLIP (custom config, see :data:`MODEL_CONFIG`) learns from photo-like
@@ -315,7 +315,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, required=True, help="model folder to export to (ONNX)")
     parser.add_argument("--checkpoint-dir", type=Path, default=DEFAULT_CHECKPOINT_DIR)
-    parser.add_argument("--steps", type=int, default=800)
+    parser.add_argument("--steps", type=int, default=1600)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=192)
     parser.add_argument("--lr", type=float, default=1e-3)
