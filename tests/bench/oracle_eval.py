@@ -54,8 +54,8 @@ def run_table(lib, manifest, **query_changes: object) -> dict[str, dict[int, flo
 
 
 def plant_hubs(gallery: Path, count: int, seed: int = 0) -> list[Path]:
-    """`count` generic pictures (pixel means of 12 gallery pictures each) in gallery/hubs:
-    close to the centre of the embedding cloud, they crowd the top of unrelated queries."""
+    """`count` generic pictures in gallery/hubs: mosaics of 3 x 3 gallery pictures, each
+    showing nine shape/colour pairs at once, so that they sit close to many queries (hubs)."""
     import numpy as np
     from PIL import Image
 
@@ -65,10 +65,12 @@ def plant_hubs(gallery: Path, count: int, seed: int = 0) -> list[Path]:
     out.mkdir()
     written = []
     for i in range(count):
-        chosen = rng.choice(len(pictures), size=12, replace=False)
-        mean = np.mean([np.asarray(Image.open(pictures[j]).convert("RGB"), dtype=np.float32) for j in chosen], axis=0)
+        mosaic = Image.new("RGB", (192, 192))
+        for j, index in enumerate(rng.choice(len(pictures), size=9, replace=False)):
+            tile = Image.open(pictures[index]).convert("RGB").resize((64, 64))
+            mosaic.paste(tile, ((j % 3) * 64, (j // 3) * 64))
         path = out / f"hub_{i:02d}.jpg"
-        Image.fromarray(mean.astype(np.uint8)).save(path, quality=92)
+        mosaic.save(path, quality=92)
         written.append(path)
     return written
 
