@@ -99,6 +99,11 @@ def auto_decode_workers(cores: int | None = None) -> int:
     return cores if cores <= 2 else min(cores - 1, 4)
 
 
+def resolve_decode_workers(setting: int) -> int:
+    """The settings' decode_workers: a positive count as given, 0 (or less) = auto_decode_workers()."""
+    return setting if setting > 0 else auto_decode_workers()
+
+
 def visual_threads(decode_workers: int, cores: int | None = None) -> int:
     """ORT intra-op threads for the image tower while decode workers run beside it."""
     cores = cores or os.cpu_count() or 2
@@ -123,7 +128,7 @@ class Indexer:
         self.vectors = vectors
         self.embedder = embedder
         self.batch_size = max(1, batch_size)
-        self.decode_workers = decode_workers if decode_workers > 0 else auto_decode_workers()
+        self.decode_workers = resolve_decode_workers(decode_workers)
         self.low_priority = low_priority
         self.exclude = exclude
 

@@ -37,7 +37,7 @@ from .embed.model_files import ModelFolder
 from .embed.onnx_backend import OnnxEmbedder
 from .embed.registry import resolve
 from .errors import LibraryLockedError, PhotolensError, ReadOnlyError
-from .indexer import Indexer, IndexReport, auto_decode_workers, visual_threads
+from .indexer import Indexer, IndexReport, resolve_decode_workers, visual_threads
 from .lock import WriterLock
 from .progress import Controls, ProgressCallback
 from .query.model import SearchQuery, SearchResults
@@ -202,7 +202,7 @@ class Library:
         if backend != "onnx":
             raise PhotolensError(f"Unknown backend {backend!r}: use 'onnx' or 'torch'")
         threads = int(os.environ.get("PHOTOLENS_THREADS", "0")) or None
-        workers = self.settings.decode_workers or auto_decode_workers()
+        workers = resolve_decode_workers(self.settings.decode_workers)
         cache = self.data_dir / "ort-cache" / folder.config.model_id.replace("/", "_")
         return OnnxEmbedder(folder, threads=threads, device="cpu" if device == "cpu" else None, cache_dir=cache,
                             visual_threads=threads or visual_threads(workers))

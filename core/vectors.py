@@ -56,29 +56,31 @@ class VectorStore:
         if not self.path.exists():
             return False
         try:
-            index = self._new_index()
-            if view:
-                index.view(str(self.path))
-            else:
-                index.load(str(self.path))
-            if index.ndim != self.dim:
-                raise ValueError(f"index has {index.ndim} dimensions, model has {self.dim}")
+            index = self._read(view=view)
         except Exception as exc:  # a damaged index is rebuilt from SQLite, never fatal
             log.warning("vector index %s unusable (%s); it will be rebuilt from the catalog", self.path, exc)
             self.index = self._new_index()
             self._viewed = False
             return False
-        index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # a loaded file brings its own
         self.index = index
         self._viewed = view
         return True
 
+    def _read(self, *, view: bool) -> Index:
+        """The saved index, memory-mapped or read into memory, with the engine's search setting."""
+        index = self._new_index()
+        if view:
+            index.view(str(self.path))
+        else:
+            index.load(str(self.path))
+        if index.ndim != self.dim:
+            raise ValueError(f"index has {index.ndim} dimensions, model has {self.dim}")
+        index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # a loaded file brings its own
+        return index
+
     def _make_writable(self) -> None:
         if self._viewed:
-            index = self._new_index()
-            index.load(str(self.path))
-            index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # usearch has a setter
-            self.index = index
+            self.index = self._read(view=False)
             self._viewed = False
 
     def key_summary(self) -> tuple[int, int, int]:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from photolens.core.errors import ModelFormatError, ModelNotFoundError
 from photolens.core.library import Library, LibraryStatus
+from photolens.core.progress import IndexProgress
 from photolens.core.query.model import SearchResults
 
 from . import formatting, window_state
@@ -329,10 +330,10 @@ class MainWindow(QMainWindow):
             if self.stack.currentIndex() == EMPTY_PAGE and self.empty.key in ("start", "no-folders"):
                 self.empty.show_state("searching", "Searching…", "The first search also loads the model.")
 
-    def _refresh_while_indexing(self, progress: object) -> None:
+    def _refresh_while_indexing(self, progress: IndexProgress) -> None:
         last = self.search.last_results
         now = time.monotonic()
-        if (getattr(progress, "phase", "") != "index" or last is None or self.search.searching
+        if (progress.phase != "index" or last is None or self.search.searching
                 or len(last.hits) >= LIVE_REFRESH_BELOW or now - self._last_live_refresh < LIVE_REFRESH_S):
             return
         self._last_live_refresh = now

@@ -109,7 +109,7 @@ class ResultsModel(QAbstractListModel):
 
     def is_group(self, index: AnyIndex) -> bool:
         hit = self.hit(index)
-        return hit is not None and bool(getattr(hit, "near_duplicates", ()))
+        return hit is not None and bool(hit.near_duplicates)
 
     def is_expanded(self, index: AnyIndex) -> bool:
         hit = self.hit(index)

@@ -35,15 +35,15 @@ def format_table(rows: dict[str, dict[int, float]], title: str) -> str:
     return "\n".join(lines)
 
 
-STRIDE = 1  # --smoke: every 17th case only
+SMOKE_STRIDE = 17  # --smoke: every 17th case only
 
 
-def run_table(lib, manifest, **query_changes: object) -> dict[str, dict[int, float]]:  # noqa: ANN001
+def run_table(lib, manifest, stride: int = 1, **query_changes: object) -> dict[str, dict[int, float]]:  # noqa: ANN001
     """The recall table with every query changed by `query_changes` (e.g. hubness=True)."""
     from tests.e2e import oracle_gallery as og
 
     sums: dict[str, dict[int, list[float]]] = {}
-    for case in og.cases(manifest, limit=max(KS))[::STRIDE]:
+    for case in og.cases(manifest, limit=max(KS))[::stride]:
         query = dataclasses.replace(case.query, **query_changes) if query_changes else case.query
         hits = lib.search(query).hits
         names = [og.relative_name(h.path) for h in hits]
@@ -75,11 +75,11 @@ def plant_hubs(gallery: Path, count: int, seed: int = 0) -> list[Path]:
     return written
 
 
-def hub_rate(lib, manifest, k: int = 5, **query_changes: object) -> float:  # noqa: ANN001
+def hub_rate(lib, manifest, k: int = 5, stride: int = 1, **query_changes: object) -> float:  # noqa: ANN001
     """Share of text queries with a planted hub in their top k."""
     from tests.e2e import oracle_gallery as og
 
-    text_cases = [c for c in og.cases(manifest, limit=k) if c.kind == "text"][::STRIDE]
+    text_cases = [c for c in og.cases(manifest, limit=k) if c.kind == "text"][::stride]
     crowded = 0
     for case in text_cases:
         query = dataclasses.replace(case.query, **query_changes)
@@ -93,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--planted-hubs", type=int, default=0, metavar="N",
                    help="then add N generic hub pictures and compare hubness correction off and on")
     args = p.parse_args(argv)
-    global STRIDE
-    STRIDE = 17 if args.smoke else 1
+    stride = SMOKE_STRIDE if args.smoke else 1
     print_machine(machine_info(), "oracle retrieval")
     model = Path(args.model_path) if args.model_path else ORACLE
     if not (model / "config.json").is_file():
@@ -119,15 +118,15 @@ def main(argv: list[str] | None = None) -> int:
             tables = {}
             for label, changes in variants.items():
                 t0 = time.perf_counter()
-                tables[label] = run_table(lib, manifest, **changes)
+                tables[label] = run_table(lib, manifest, stride, **changes)
                 print(format_table(tables[label], f"-- {label} ({time.perf_counter() - t0:.1f} s) --"))
             if args.planted_hubs:
                 plant_hubs(tmp / "gallery", args.planted_hubs)
                 lib.index()
                 for label, changes in {"planted hubs, hubness off": {"hubness": False},
                                        "planted hubs, hubness on": {"hubness": True}}.items():
-                    tables[label] = run_table(lib, manifest, **changes)
-                    rate = hub_rate(lib, manifest, **changes)
+                    tables[label] = run_table(lib, manifest, stride, **changes)
+                    rate = hub_rate(lib, manifest, stride=stride, **changes)
                     print(format_table(tables[label], f"-- {label}: text queries with a hub in their top 5: "
                                                       f"{rate:.1%} --"))
         finally:

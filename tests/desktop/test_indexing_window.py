@@ -121,8 +121,8 @@ def test_pictures_added_or_deleted_while_open_are_picked_up(qtbot, make_window, 
     lib = Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models")
     lib.settings = lib.settings.with_changes(collapse_duplicates=False)
     lib.add_folder(pictures)
+    window = make_window(lib, start=False)
     try:
-        window = make_window(lib, start=False)
         worker = window.index_worker
         with qtbot.waitSignal(worker.finished, timeout=INDEX_TIMEOUT_MS):
             window.start()
