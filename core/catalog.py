@@ -65,6 +65,16 @@ def m002_date_index(db: Database) -> None:
     db.table("files").create_index(["taken_at"], if_not_exists=True)
 
 
+@migrations()
+def m003_hub_scores(db: Database) -> None:
+    """Per-item hubness statistics (core/query/hubness.py), computed at index time. `bank`
+    names the query bank they were computed with; a row for another bank counts as missing."""
+    db.table("hub_scores").create(
+        {"item_id": int, "model_id": str, "bank": str, "score": float},
+        pk=("item_id", "model_id"), foreign_keys=[("item_id", "items", "id")],
+    )
+
+
 @dataclass(frozen=True)
 class FileRecord:
     """One file as the catalog knows it."""
@@ -325,6 +335,7 @@ class Catalog:
             for chunk in _chunks(list(item_ids), 900):
                 marks = ",".join("?" * len(chunk))
                 self.conn.execute(f"DELETE FROM embeddings WHERE item_id IN ({marks})", chunk)
+                self.conn.execute(f"DELETE FROM hub_scores WHERE item_id IN ({marks})", chunk)
                 self.conn.execute(f"DELETE FROM items WHERE id IN ({marks})", chunk)
 
     def embedding_key_summary(self, model_id: str) -> tuple[int, int, int]:
@@ -364,6 +375,50 @@ class Catalog:
             keys = np.array([r[0] for r in rows], dtype=np.uint64)
             vecs = np.stack([np.frombuffer(r[1], dtype=np.float16) for r in rows]).astype(np.float32)
             yield keys, vecs
+
+    # -- hubness statistics ---------------------------------------------------------------
+    def hub_scores(self, item_ids: Sequence[int], model_id: str, bank: str) -> dict[int, float]:
+        """Stored scores of these items for this model and query bank (missing ones absent)."""
+        out: dict[int, float] = {}
+        for chunk in _chunks([int(i) for i in item_ids], 900):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT item_id, score FROM hub_scores WHERE model_id = ? AND bank = ? AND item_id IN ({marks})",
+                (model_id, bank, *chunk),
+            )
+            out.update((int(i), float(s)) for i, s in rows)
+        return out
+
+    def set_hub_scores(self, model_id: str, bank: str, item_ids: Sequence[int], scores: Sequence[float]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO hub_scores (item_id, model_id, bank, score) VALUES (?, ?, ?, ?)",
+                [(int(i), model_id, bank, float(s)) for i, s in zip(item_ids, scores, strict=True)],
+            )
+
+    def count_hub_scores(self, model_id: str, bank: str) -> int:
+        return int(self.conn.execute(
+            "SELECT count(*) FROM hub_scores WHERE model_id = ? AND bank = ?", (model_id, bank)
+        ).fetchone()[0])
+
+    def hub_score_sample(self, model_id: str, bank: str, limit: int) -> np.ndarray:
+        """Up to about `limit` stored scores, evenly spread over the table."""
+        step = max(1, self.count_hub_scores(model_id, bank) // max(limit, 1))
+        rows = self.conn.execute(
+            "SELECT score FROM hub_scores WHERE model_id = ? AND bank = ? AND rowid % ? = 0", (model_id, bank, step)
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.float32)
+
+    def items_without_hub_score(self, model_id: str, bank: str, limit: int, after: int = 0) -> list[int]:
+        """Items (ids above `after`, ascending) with a vector of this model but no score for
+        this bank: new ones, or scored with an older bank."""
+        rows = self.conn.execute(
+            "SELECT e.item_id FROM embeddings e LEFT JOIN hub_scores h "
+            "ON h.item_id = e.item_id AND h.model_id = e.model_id AND h.bank = ? "
+            "WHERE e.model_id = ? AND e.item_id > ? AND h.item_id IS NULL ORDER BY e.item_id LIMIT ?",
+            (bank, model_id, after, limit),
+        )
+        return [int(r[0]) for r in rows]
 
     def count_embeddings(self, model_id: str) -> int:
         return int(self.conn.execute("SELECT count(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()[0])

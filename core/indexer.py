@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from .media.workers import DecodeJob, decode_for_model, init_worker
 from .progress import Controls, IndexProgress, ProgressCallback, RateMeter
 from .scanner import ScanPlan, plan_folder
 from .vectors import VectorStore
+
+if TYPE_CHECKING:
+    from .query.hubness import HubIndex
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +127,10 @@ class Indexer:
         decode_workers: int = 0,
         low_priority: bool = True,
         exclude: tuple[str, ...] = (),
+        hubs: HubIndex | None = None,
     ):
         self.catalog = catalog
+        self.hubs = hubs  # per-item hubness statistics, kept with the vectors
         self.vectors = vectors
         self.embedder = embedder
         self.batch_size = max(1, batch_size)
@@ -199,6 +205,8 @@ class Indexer:
             self.index_pending(report, emit, controls)
         if not controls.cancel.is_set() and self.catalog.count_pending() == 0:
             self.cleanup()
+        if not controls.cancel.is_set() and self.hubs is not None:
+            self.hubs.backfill()
         if self.vectors.dirty:
             self.vectors.save()
         report.cancelled = controls.cancel.is_set()
@@ -265,7 +273,10 @@ class Indexer:
                             report.errors += len(errors)
                         new = self.catalog.commit_files(done_buffer, model_id)
                         if new:
-                            self.vectors.add(np.array([k for k, _ in new], dtype=np.uint64), np.stack([v for _, v in new]))
+                            keys, vecs = np.array([k for k, _ in new], dtype=np.uint64), np.stack([v for _, v in new])
+                            self.vectors.add(keys, vecs)
+                            if self.hubs is not None:
+                                self.hubs.record(keys, vecs)
                         state.done += len(done_buffer) + len(errors)
                         done_buffer.clear()
                         errors.clear()

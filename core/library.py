@@ -33,13 +33,14 @@ from .config import (
     save_settings,
 )
 from .embed.base import Embedder
-from .embed.model_files import ModelFolder
+from .embed.model_files import QUERY_BANK_FILE, ModelFolder
 from .embed.onnx_backend import OnnxEmbedder
 from .embed.registry import resolve
 from .errors import LibraryLockedError, PhotolensError, ReadOnlyError
 from .indexer import Indexer, IndexReport, resolve_decode_workers, visual_threads
 from .lock import WriterLock
 from .progress import Controls, ProgressCallback
+from .query.hubness import HubIndex
 from .query.model import SearchQuery, SearchResults
 from .query.search import run_search
 from .query.vocab import Vocabulary
@@ -106,6 +107,7 @@ class Library:
         self._embedder = embedder
         self._vectors: VectorStore | None = None
         self._vocab: Vocabulary | None = None
+        self._hubs: HubIndex | None = None
         self._guard = threading.RLock()
         self.notes: list[str] = []
 
@@ -290,6 +292,7 @@ class Library:
         return Indexer(
             self.catalog, self.vectors, self.embedder, batch_size=s.batch_size,
             decode_workers=s.decode_workers, low_priority=s.low_priority, exclude=s.exclude_patterns,
+            hubs=self.hubs,
         )
 
     def index(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
@@ -316,14 +319,37 @@ class Library:
                                 diversity=self.settings.diversity, hubness=self.settings.hubness)
         if limit is not None:
             query = SearchQuery(**{**query.__dict__, "limit": limit})
-        return run_search(query, self.catalog, self.vectors, self.embedder, self.vocabulary)
+        return run_search(query, self.catalog, self.vectors, self.embedder, self.vocabulary, self.hubs)
 
     @property
     def vocabulary(self) -> Vocabulary:
         with self._guard:
             if self._vocab is None:
-                self._vocab = Vocabulary(self.embedder, None if self.read_only else self.data_dir / "cache")
+                self._vocab = Vocabulary(self.embedder, None if self.read_only else self.data_dir / "cache",
+                                         self._model_dir())
             return self._vocab
+
+    def _model_dir(self) -> Path | None:
+        """The model's folder, when the embedder came from one (a test may inject its own)."""
+        try:
+            return self.model_folder().path
+        except PhotolensError:
+            return None
+
+    def hubness_by_default(self) -> bool:
+        """Whether word queries get hubness correction when the settings leave it open: yes
+        when the model ships its own query bank (measured gain), no with the generic one."""
+        model_dir = self._model_dir()
+        return model_dir is not None and (model_dir / QUERY_BANK_FILE).is_file()
+
+    @property
+    def hubs(self) -> HubIndex:
+        """Per-item hubness statistics of the current model against its query bank."""
+        with self._guard:
+            if self._hubs is None:
+                emb = self.embedder
+                self._hubs = HubIndex(self.catalog, emb.model_id, self.vocabulary.bank, emb.config.logit_scale)
+            return self._hubs
 
     # -- status ---------------------------------------------------------------------------
     def status(self, max_errors: int = 1000) -> LibraryStatus:

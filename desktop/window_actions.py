@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from photolens.core.query.search import HUBNESS_DEFAULT
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -92,8 +91,8 @@ def build_actions(w: MainWindow) -> WindowActions:
     a.vary_results.setChecked(w.library.settings.diversity > 0)
     a.vary_results.setStatusTip("Fewer look-alikes on the first screen (diversity re-ranking)")
     a.correct_hubs.setCheckable(True)
-    a.correct_hubs.setChecked(bool(w.library.settings.hubness if w.library.settings.hubness is not None
-                                   else HUBNESS_DEFAULT))
+    hubness = w.library.settings.hubness
+    a.correct_hubs.setChecked(w.library.hubness_by_default() if hubness is None else hubness)
     a.correct_hubs.setStatusTip("Hubness correction: generic pictures that come up for every query rank lower")
     w.filter_bar.show_weak.toggled.connect(a.show_weak.setChecked)
     a.show_weak.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ..errors import ExportError
 from .model_files import (
     OPENAI_MEAN,
     OPENAI_STD,
+    QUERY_BANK_FILE,
     TEXTUAL_FILE,
     TOKENIZER_FILE,
     VISUAL_FILE,
@@ -97,8 +99,13 @@ def export_model(
     quantize_visual: bool = False,
     quantize_textual: bool = True,
     verify: bool = True,
+    query_bank: Sequence[str] = (),
 ) -> ExportReport:
-    """Export an open_clip CLIP model instance into `out_dir` (replaced atomically)."""
+    """Export an open_clip CLIP model instance into `out_dir` (replaced atomically).
+
+    `query_bank`: typical queries for this model (e.g. captions from its training data),
+    written to query_bank.txt; search uses them for hubness correction (core/query/hubness.py).
+    """
     torch, open_clip = _import_torch()
     tok = _tokenizer_info(open_clip, tokenizer_name)
     model = model.eval().float().cpu()
@@ -155,6 +162,8 @@ def export_model(
             logit_scale=float(model.logit_scale.exp().item()),
         )
         write_config(work, config)
+        if query_bank:
+            write_query_bank(work, query_bank)
         report = _verify(model, ModelFolder.load(work), torch, tok, verify)
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -166,6 +175,14 @@ def export_model(
         shutil.rmtree(work, ignore_errors=True)
         raise ExportError(f"Export of {name} failed: {exc}") from exc
     return ExportReport(**{**report.__dict__, "path": out_dir})
+
+
+def write_query_bank(folder: Path, texts: Sequence[str]) -> Path:
+    """query_bank.txt: one query per line (whitespace folded, empty ones dropped)."""
+    lines = (" ".join(t.split()) for t in texts)
+    path = Path(folder) / QUERY_BANK_FILE
+    path.write_text("\n".join(t for t in lines if t) + "\n", encoding="utf-8")
+    return path
 
 
 def _export_graphs(torch: Any, visual: Any, textual: Any, image: Any, text: Any, v_out: Path, t_out: Path) -> None:

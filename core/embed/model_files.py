@@ -14,6 +14,7 @@ CONFIG_FILE = "config.json"
 VISUAL_FILE = "visual.onnx"
 TEXTUAL_FILE = "textual.onnx"
 TOKENIZER_FILE = "tokenizer.json"
+QUERY_BANK_FILE = "query_bank.txt"  # optional: typical queries, one per line (hubness correction)
 FORMAT_VERSION = 1
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)

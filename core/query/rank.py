@@ -1,8 +1,6 @@
 """Re-ranking on top of cosine similarity (see shared/LITERATURE.md), each measured on the
 oracle by tests/bench/oracle_eval.py before it is on by default.
 
-- hubness correction (DBNorm-style inverted softmax over a bank of generic queries),
-  computed for the candidates only, so a query stays in the milliseconds;
 - near-duplicate collapse (bursts and edited copies become one result with a count);
 - MMR diversity re-ranking of the first screen;
 - query suggestions: clusters of the top results named by their nearest vocabulary terms.
@@ -16,21 +14,7 @@ import numpy as np
 
 from ..embed.base import l2_normalize
 
-HUB_BETA = 20.0  # inverse temperature of the bank softmax (cosines live in ~[-0.2, 0.5])
-HUB_WEIGHT = 1.0
 DUPLICATE_COSINE = 0.97
-
-
-def hubness_scores(sims: np.ndarray, cand_vecs: np.ndarray, bank: np.ndarray, beta: float = HUB_BETA,
-                   weight: float = HUB_WEIGHT) -> np.ndarray:
-    """s'(q,g) = s(q,g) - weight * logsumexp_b(beta * s(b,g)) / beta.
-
-    An item close to many generic queries (a hub) gets a large log-sum-exp and drops.
-    """
-    bank_sims = cand_vecs @ bank.T * beta
-    top = bank_sims.max(axis=1, keepdims=True)
-    lse = (top + np.log(np.exp(bank_sims - top).sum(axis=1, keepdims=True))).reshape(-1) / beta
-    return sims - weight * (lse - lse.mean())
 
 
 def collapse_near_duplicates(order: np.ndarray, vecs: np.ndarray, threshold: float = DUPLICATE_COSINE) -> list[list[int]]:

@@ -13,7 +13,8 @@ from ..vectors import VectorStore
 from .encode import QueryEncoder
 from .model import Filters, SearchHit, SearchQuery, SearchResults
 from .parse import parse_query
-from .rank import Suggestion, collapse_near_duplicates, hubness_scores, mmr, suggest
+from . import hubness
+from .rank import Suggestion, collapse_near_duplicates, mmr, suggest
 from .vocab import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,15 @@ NO_MATCH_SPREAD = 0.02
 # Negative terms: candidates whose similarity to the negative is this many standard
 # deviations above the candidates' mean are moved behind the others and marked weak.
 NEGATIVE_Z = 0.75
-# Hubness correction is on by default only where the oracle evaluation shows a gain; it
-# showed a loss (text recall@5 0.958 -> 0.917, sketch + text 0.875 -> 0.812): off.
-HUBNESS_DEFAULT = False
+# Hubness correction (query/hubness.py) by default: only for queries with words, and only
+# when the model ships its own query bank. tests/bench/oracle_eval.py --variants
+# --planted-hubs 8 measures it (README, "Ranking"): with the oracle's bank it XXX; with the
+# generic vocabulary bank, which does not look like the oracle's queries, it costs recall.
+HUBNESS_BANKS = ("model",)
+
+
+def hubness_default(hub_index: hubness.HubIndex | None, text: str) -> bool:
+    return hub_index is not None and bool(text) and hub_index.bank.source in HUBNESS_BANKS
 # Image-only queries: weight of the pseudo-caption (softmax over the nearest vocabulary
 # terms) blended into the image vector. tests/bench/oracle_eval.py --variants: image->image
 # recall@5 0.646 -> 0.677 and recall@10 0.865 -> 0.896 at 0.3 (0.6: 0.688 / 0.917), other
@@ -77,7 +84,8 @@ def filter_sql(filters: Filters) -> tuple[str, list[object]]:
 
 
 def run_search(
-    query: SearchQuery, catalog: Catalog, vectors: VectorStore, embedder: Embedder, vocab: Vocabulary | None = None
+    query: SearchQuery, catalog: Catalog, vectors: VectorStore, embedder: Embedder, vocab: Vocabulary | None = None,
+    hub_index: hubness.HubIndex | None = None,
 ) -> SearchResults:
     start = time.perf_counter()
     text, negatives, filters = parse_query(query.text, query.filters)
@@ -100,9 +108,9 @@ def run_search(
     keys, sims = keys[keep], sims[keep]
     vecs = l2_normalize(vectors.vectors(keys)) if len(keys) else np.zeros((0, embedder.dim), np.float32)
 
-    use_hubness = HUBNESS_DEFAULT if query.hubness is None else query.hubness
-    if use_hubness and vocab is not None and len(keys) > 1:
-        sims = hubness_scores(sims, vecs, vocab.bank)
+    use_hubness = hubness_default(hub_index, text) if query.hubness is None else query.hubness
+    if use_hubness and hub_index is not None and len(keys) > 1:
+        sims = hub_index.adjust(sims, keys, vecs, len(vectors))
     demoted = _negative_mask(vecs, negatives, embedder) if negatives else np.zeros(len(keys), bool)
     order = np.lexsort((-sims, demoted))  # strong first, then by score
     keys, sims, vecs, demoted = keys[order], sims[order], vecs[order], demoted[order]

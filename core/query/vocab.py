@@ -1,11 +1,13 @@
 """A vocabulary of everyday photo terms (resources/vocab.txt), embedded once per model.
 
-Used to name result clusters ("maybe you are looking for") and as the bank of generic
-queries for hubness correction. Embeddings are cached in the data dir per model.
+Used to name result clusters ("maybe you are looking for") and as the query bank for
+hubness correction: the model's own bank (query_bank.txt in its folder) when it ships one,
+else "a photo of <term>" for every term. Embeddings are cached in the data dir per model.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from importlib import resources
@@ -14,33 +16,46 @@ from pathlib import Path
 import numpy as np
 
 from ..embed.base import Embedder, l2_normalize
+from ..embed.model_files import QUERY_BANK_FILE
+from .hubness import QueryBank
 
 log = logging.getLogger(__name__)
 
 BANK_TEMPLATE = "a photo of {}"
 
 
+def read_lines(path: Path) -> list[str]:
+    """Non-empty, non-comment lines of a text file."""
+    return _lines(path.read_text(encoding="utf-8"))
+
+
 def load_terms() -> list[str]:
     text = resources.files("photolens.resources").joinpath("vocab.txt").read_text(encoding="utf-8")
+    return _lines(text)
+
+
+def _lines(text: str) -> list[str]:
     return [t.strip() for t in text.splitlines() if t.strip() and not t.startswith("#")]
 
 
 class Vocabulary:
     """Terms and their text embeddings (term vectors and 'a photo of <term>' bank vectors)."""
 
-    def __init__(self, embedder: Embedder, cache_dir: Path | None):
+    def __init__(self, embedder: Embedder, cache_dir: Path | None, model_dir: Path | None = None):
         self.embedder = embedder
         self.cache_dir = cache_dir
         self.terms = load_terms()
         self._vectors: np.ndarray | None = None
-        self._bank: np.ndarray | None = None
+        self._bank: QueryBank | None = None
+        self._model_bank_file = model_dir / QUERY_BANK_FILE if model_dir is not None else None
         self._lock = threading.Lock()
 
     def _load(self, kind: str, texts: list[str]) -> np.ndarray:
         path = None
         if self.cache_dir is not None:
             safe = self.embedder.model_id.replace("/", "__")
-            path = self.cache_dir / f"vocab-{kind}-{safe}-{len(texts)}.npy"
+            digest = hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest()[:12]
+            path = self.cache_dir / f"vocab-{kind}-{safe}-{len(texts)}-{digest}.npy"
             if path.exists():
                 try:
                     cached = np.load(path)
@@ -65,8 +80,18 @@ class Vocabulary:
             return self._vectors
 
     @property
-    def bank(self) -> np.ndarray:
+    def bank(self) -> QueryBank:
+        """The query bank for hubness correction (the model's own if it ships one)."""
         with self._lock:
             if self._bank is None:
-                self._bank = self._load("bank", [BANK_TEMPLATE.format(t) for t in self.terms])
+                texts, source = [BANK_TEMPLATE.format(t) for t in self.terms], "generic"
+                if self._model_bank_file is not None and self._model_bank_file.is_file():
+                    try:
+                        lines = read_lines(self._model_bank_file)
+                    except (OSError, UnicodeDecodeError) as exc:
+                        log.warning("cannot read %s (%s): using the generic query bank", self._model_bank_file, exc)
+                    else:
+                        if lines:
+                            texts, source = lines, "model"
+                self._bank = QueryBank(tuple(texts), self._load("bank", texts), source)
             return self._bank

@@ -6,6 +6,7 @@ every query kind is run through `Library.search`. Ranking changes are judged by 
 
     python tests/bench/oracle_eval.py                 # engine defaults
     python tests/bench/oracle_eval.py --variants      # also hubness / diversity on and off
+    python tests/bench/oracle_eval.py --planted-hubs 8 --generic-bank   # hubness correction
 
 Ends with one line `text_r5=... image_r5=... sketch_text_r5=... composed_r5=...`.
 """
@@ -21,7 +22,10 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from photolens.core.embed.model_files import QUERY_BANK_FILE  # noqa: E402
+from photolens.core.library import Library  # noqa: E402
 from tests.bench.common import REPO, base_parser, machine_info, print_machine, write_json  # noqa: E402
+from tests.e2e.planted_hubs import plant_hubs  # noqa: E402
 
 ORACLE = REPO / "tests" / "fixtures" / "models" / "oracle"
 KS = (1, 5, 10)
@@ -53,28 +57,6 @@ def run_table(lib, manifest, stride: int = 1, **query_changes: object) -> dict[s
     return {kind: {k: sum(v) / len(v) for k, v in row.items()} for kind, row in sums.items()}
 
 
-def plant_hubs(gallery: Path, count: int, seed: int = 0) -> list[Path]:
-    """`count` generic pictures in gallery/hubs: mosaics of 3 x 3 gallery pictures, each
-    showing nine shape/colour pairs at once, so that they sit close to many queries (hubs)."""
-    import numpy as np
-    from PIL import Image
-
-    pictures = sorted(gallery.rglob("*.jpg"))
-    rng = np.random.default_rng(seed)
-    out = gallery / "hubs"
-    out.mkdir()
-    written = []
-    for i in range(count):
-        mosaic = Image.new("RGB", (192, 192))
-        for j, index in enumerate(rng.choice(len(pictures), size=9, replace=False)):
-            tile = Image.open(pictures[index]).convert("RGB").resize((64, 64))
-            mosaic.paste(tile, ((j % 3) * 64, (j // 3) * 64))
-        path = out / f"hub_{i:02d}.jpg"
-        mosaic.save(path, quality=92)
-        written.append(path)
-    return written
-
-
 def hub_rate(lib, manifest, k: int = 5, stride: int = 1, **query_changes: object) -> float:  # noqa: ANN001
     """Share of text queries with a planted hub in their top k."""
     from tests.e2e import oracle_gallery as og
@@ -87,11 +69,25 @@ def hub_rate(lib, manifest, k: int = 5, stride: int = 1, **query_changes: object
     return crowded / len(text_cases)
 
 
+def hubness_tables(lib, manifest, stride: int, label: str, rates: dict[str, float]) -> dict[str, dict[str, dict[int, float]]]:  # noqa: ANN001, E501
+    """Recall with hubness correction off and on; `rates` gets the share of text queries
+    with a planted hub in their top 5."""
+    tables = {}
+    for state, on in (("hubness off", False), ("hubness on", True)):
+        name = f"{label}, {state}"
+        tables[name] = run_table(lib, manifest, stride, hubness=on)
+        rates[name] = hub_rate(lib, manifest, stride=stride, hubness=on)
+        print(format_table(tables[name], f"-- {name}: text queries with a hub in their top 5: {rates[name]:.1%} --"))
+    return tables
+
+
 def main(argv: list[str] | None = None) -> int:
     p = base_parser("Recall@k per query kind with the oracle model.")
     p.add_argument("--variants", action="store_true", help="also with hubness correction and diversity")
     p.add_argument("--planted-hubs", type=int, default=0, metavar="N",
-                   help="then add N generic hub pictures and compare hubness correction off and on")
+                   help="then add N crafted hub pictures (tests/e2e/planted_hubs.py) and compare hubness off and on")
+    p.add_argument("--generic-bank", action="store_true",
+                   help="also measure hubness correction with the generic vocabulary bank instead of the model's")
     args = p.parse_args(argv)
     stride = SMOKE_STRIDE if args.smoke else 1
     print_machine(machine_info(), "oracle retrieval")
@@ -111,26 +107,37 @@ def main(argv: list[str] | None = None) -> int:
         try:
             variants: dict[str, dict[str, object]] = {"defaults": {}}
             if args.variants:
-                variants |= {"hubness on": {"hubness": True}, "diversity 0.3": {"diversity": 0.3},
+                variants |= {"hubness off": {"hubness": False}, "hubness on, every kind": {"hubness": True},
+                             "diversity 0.3": {"diversity": 0.3},
                              "no duplicate collapse": {"collapse_duplicates": False},
                              "image text blend 0.3": {"text_blend": 0.3},
                              "image text blend 0.6": {"text_blend": 0.6}}
             tables = {}
+            rates: dict[str, float] = {}
             for label, changes in variants.items():
                 t0 = time.perf_counter()
                 tables[label] = run_table(lib, manifest, stride, **changes)
                 print(format_table(tables[label], f"-- {label} ({time.perf_counter() - t0:.1f} s) --"))
             if args.planted_hubs:
-                plant_hubs(tmp / "gallery", args.planted_hubs)
+                steps = 40 if args.smoke else 300
+                t0 = time.perf_counter()
+                plant_hubs(tmp / "gallery" / "hubs", lib.embedder, args.planted_hubs, steps=steps)
                 lib.index()
-                for label, changes in {"planted hubs, hubness off": {"hubness": False},
-                                       "planted hubs, hubness on": {"hubness": True}}.items():
-                    tables[label] = run_table(lib, manifest, stride, **changes)
-                    rate = hub_rate(lib, manifest, stride=stride, **changes)
-                    print(format_table(tables[label], f"-- {label}: text queries with a hub in their top 5: "
-                                                      f"{rate:.1%} --"))
+                print(f"planted {args.planted_hubs} crafted hubs in {time.perf_counter() - t0:.1f} s")
+                tables |= hubness_tables(lib, manifest, stride, "planted hubs", rates)
         finally:
             lib.close()
+        if args.generic_bank:
+            generic_model = tmp / "model-generic-bank"
+            shutil.copytree(model, generic_model, ignore=shutil.ignore_patterns(QUERY_BANK_FILE))
+            generic = Library.open(tmp / "library-generic", model_path=generic_model)
+            try:
+                generic.add_folder(tmp / "gallery")
+                generic.index()
+                label = "planted hubs, generic bank" if args.planted_hubs else "generic bank"
+                tables |= hubness_tables(generic, manifest, stride, label, rates)
+            finally:
+                generic.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     base = tables["defaults"]
@@ -138,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                "sketch_text_r5": base["sketch + text"][5], "composed_r5": base["image + text (composed)"][5]}
     write_json(args.json, {"machine": machine_info(), "tables": {k: {kind: {str(kk): vv for kk, vv in row.items()}
                                                                    for kind, row in t.items()}
-                                                               for k, t in tables.items()}})
+                                                               for k, t in tables.items()},
+                           "hub_rates": rates})
     print(" ".join(f"{k}={v:.3f}" for k, v in figures.items()))
     return 0
 

@@ -80,8 +80,12 @@ def test_watch_latency_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytes
 
 
 def test_oracle_eval_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = _args(tmp_path, tiny_model_dir) + ["--planted-hubs", "2"]
+    args = _args(tmp_path, tiny_model_dir) + ["--planted-hubs", "2", "--generic-bank"]
     assert oracle_eval.main(args) == 0
+    out = capsys.readouterr().out
+    assert "planted hubs, hubness on: text queries with a hub in their top 5:" in out
+    assert "planted hubs, generic bank, hubness off" in out
+    print(out)
     figures = _last_line(capsys)
     assert 0 <= float(figures["text_r5"]) <= 1
     assert set(figures) == {"text_r5", "image_r5", "sketch_text_r5", "composed_r5"}

@@ -12,7 +12,8 @@ from photolens.core.embed.base import l2_normalize
 from photolens.core.errors import QueryError
 from photolens.core.query.encode import embed_text, split_long_text
 from photolens.core.query.parse import parse_query
-from photolens.core.query.rank import collapse_near_duplicates, hubness_scores, mmr, suggest
+from photolens.core.query import hubness
+from photolens.core.query.rank import collapse_near_duplicates, mmr, suggest
 
 
 def test_parse_words_negatives_and_filters() -> None:
@@ -58,13 +59,20 @@ def test_long_query_uses_every_clause(tiny_model_dir: Path) -> None:
 
 def test_hubness_pushes_down_items_close_to_every_generic_query() -> None:
     rng = np.random.default_rng(0)
-    bank = l2_normalize(rng.standard_normal((50, 16)))
-    hub = l2_normalize(bank.mean(axis=0))  # near everything in the bank
+    common = l2_normalize(rng.standard_normal(16))  # what typical queries share
+    bank = l2_normalize(common + 0.8 * l2_normalize(rng.standard_normal((50, 16))))
+    hub = common  # near everything in the bank
     normal = l2_normalize(rng.standard_normal((5, 16)))
     cands = np.vstack([hub, normal])
     sims = np.array([0.5, 0.45, 0.3, 0.2, 0.1, 0.0])
-    adjusted = hubness_scores(sims, cands, bank)
+    library = l2_normalize(rng.standard_normal((200, 16)))
+    stats = hubness.HubStats.of(hubness.hub_scores(library, bank, beta=10.0), len(library))
+    scores = hubness.hub_scores(cands, bank, beta=10.0)
+    assert stats is not None and scores[0] > stats.threshold > scores[1:].max()  # only the hub is an outlier
+    adjusted = hubness.correct(sims, scores, stats)
     assert np.argmax(sims) == 0 and np.argmax(adjusted) == 1
+    assert np.array_equal(adjusted[1:], sims[1:])  # the others keep their scores
+    assert hubness.correct(sims, scores, None) is sims  # too few pictures for statistics: unchanged
 
 
 def test_near_duplicates_collapse_into_their_best() -> None:

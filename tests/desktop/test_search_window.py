@@ -10,7 +10,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
 from photolens.core.config import load_settings
-from photolens.core.query.search import HUBNESS_DEFAULT
 from photolens.desktop.results_model import SortOrder, ThumbnailRole
 from tests.desktop.helpers import shown_paths, type_query, wait_results
 
@@ -175,10 +174,12 @@ def test_ranking_preferences_apply_to_the_open_search_and_persist(qtbot, window,
     results = wait_results(qtbot, window, lambda: window.actions_.vary_results.trigger())
     assert results.query.diversity == 0.3
     assert library.settings.diversity == 0.3
+    default = library.hubness_by_default()
+    assert window.actions_.correct_hubs.isChecked() is default
     results = wait_results(qtbot, window, lambda: window.actions_.correct_hubs.trigger())
-    assert results.query.hubness is (not HUBNESS_DEFAULT)
+    assert results.query.hubness is (not default)
     reloaded = load_settings(library.data_dir)
-    assert reloaded.diversity == 0.3 and reloaded.hubness is (not HUBNESS_DEFAULT)
+    assert reloaded.diversity == 0.3 and reloaded.hubness is (not default)
 
 
 def test_a_group_of_near_identical_shots_opens_and_closes(qtbot, window, library) -> None:  # noqa: ANN001

@@ -652,6 +652,16 @@ def render_style(
     raise ValueError(f"unknown style {style!r}")
 
 
+def training_captions(count: int, run_seed: int = 0, *, max_shapes: int = 3) -> list[str]:
+    """Captions of `count` training scenes of a run: the model's query bank
+    (query_bank.txt, used by hubness correction), the queries it was trained on."""
+    out = []
+    for i in range(count):
+        rng = scene_rng(train_seed(run_seed, i), stream=1)
+        out.append(caption(random_scene(rng, max_shapes=max_shapes), rng))
+    return out
+
+
 def held_out_scenes(count: int, set_seed: int = 0, *, max_shapes: int = 3) -> list[Scene]:
     """`count` held-out scenes of set `set_seed` (scene i drawn from held_out_seed(set_seed, i))."""
     return [

@@ -41,6 +41,7 @@ DEFAULT_CHECKPOINT_DIR = REPO_ROOT / ".cache" / "oracle"
 CHECKPOINT_FILE = "checkpoint.pt"
 CONFIG_FILE = "model_config.json"
 MODEL_NAME = "oracle-tiny-clip"
+QUERY_BANK_SIZE = 2000  # training captions shipped as the model's query bank
 TOKENIZER_NAME = "ViT-B-32"
 
 MODEL_CONFIG: dict[str, Any] = {
@@ -298,6 +299,7 @@ def export(model: open_clip.CLIP, out_dir: Path, seed: int, *, wait_seconds: flo
         quantize_visual=False,
         quantize_textual=True,
         verify=True,
+        query_bank=scenes.training_captions(QUERY_BANK_SIZE, seed),
     )
 
 
@@ -331,6 +333,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation")
     parser.add_argument(
+        "--query-bank-only", action="store_true",
+        help="only (re)write query_bank.txt (training captions) into --out",
+    )  # fmt: skip
+    parser.add_argument(
         "--wait-for-exporter", type=float, default=0.0, metavar="SECONDS",
         help="poll for photolens.core.embed.export this long before giving up",
     )  # fmt: skip
@@ -340,6 +346,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.query_bank_only:
+        from photolens.core.embed.export import write_query_bank
+
+        print(write_query_bank(args.out, scenes.training_captions(QUERY_BANK_SIZE, args.seed)), flush=True)
+        return 0
     if args.export_only:
         model, meta = load_checkpoint(args.checkpoint_dir)
     else:
