@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--diverse", type=float, default=None, metavar="D",
                    help="spread the results: 0 (plain ranking) to 1 (default: the library setting, 0)")
     p.add_argument("--hubness", choices=("on", "off"), default=None,
-                   help="push down pictures that match every query (default: the measured default)")
+                   help="push down pictures that match every query (default: on for word queries when the model "
+                        "ships a query bank)")
     p.add_argument("--json", action="store_true", help="print a JSON array, best first")
     _add_model_args(p)
 

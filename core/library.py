@@ -108,6 +108,7 @@ class Library:
         self._vectors: VectorStore | None = None
         self._vocab: Vocabulary | None = None
         self._hubs: HubIndex | None = None
+        self._ships_bank: bool | None = None
         self._guard = threading.RLock()
         self.notes: list[str] = []
 
@@ -319,7 +320,8 @@ class Library:
                                 diversity=self.settings.diversity, hubness=self.settings.hubness)
         if limit is not None:
             query = SearchQuery(**{**query.__dict__, "limit": limit})
-        return run_search(query, self.catalog, self.vectors, self.embedder, self.vocabulary, self.hubs)
+        return run_search(query, self.catalog, self.vectors, self.embedder, self.vocabulary,
+                          hubs=lambda: self.hubs, hubness_by_default=self.hubness_by_default())
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -339,8 +341,10 @@ class Library:
     def hubness_by_default(self) -> bool:
         """Whether word queries get hubness correction when the settings leave it open: yes
         when the model ships its own query bank (measured gain), no with the generic one."""
-        model_dir = self._model_dir()
-        return model_dir is not None and (model_dir / QUERY_BANK_FILE).is_file()
+        if self._ships_bank is None:
+            model_dir = self._model_dir()
+            self._ships_bank = model_dir is not None and (model_dir / QUERY_BANK_FILE).is_file()
+        return self._ships_bank
 
     @property
     def hubs(self) -> HubIndex:

@@ -116,7 +116,7 @@ class HubIndex:
     def record(self, keys: Sequence[int] | np.ndarray, vecs: np.ndarray) -> None:
         """Store the scores of freshly embedded items (called by the indexer per batch)."""
         if len(keys):
-            self.catalog.set_hub_scores(self.model_id, self.key, [int(k) for k in keys], self.compute(vecs))
+            self.catalog.set_hub_scores(self.model_id, self.key, [int(k) for k in keys], self.compute(vecs).tolist())
 
     def backfill(self) -> int:
         """Score every item that has none for this bank yet (a new bank, or items indexed by

@@ -10,9 +10,9 @@ import pytest
 
 from photolens.core.embed.base import l2_normalize
 from photolens.core.errors import QueryError
+from photolens.core.query import hubness
 from photolens.core.query.encode import embed_text, split_long_text
 from photolens.core.query.parse import parse_query
-from photolens.core.query import hubness
 from photolens.core.query.rank import collapse_near_duplicates, mmr, suggest
 
 
