@@ -22,7 +22,11 @@ from tests.bench import (
 
 
 def _last_line(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
-    out = capsys.readouterr().out
+    return _figures(capsys.readouterr().out)
+
+
+def _figures(out: str) -> dict[str, str]:
+    """The `key=value ...` line a benchmark ends with (after its machine header)."""
     assert "machine:" in out and "onnxruntime" in out
     last = out.strip().splitlines()[-1]
     return dict(part.split("=", 1) for part in last.split())
@@ -85,7 +89,6 @@ def test_oracle_eval_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.
     out = capsys.readouterr().out
     assert "planted hubs, hubness on: text queries with a hub in their top 5:" in out
     assert "planted hubs, generic bank, hubness off" in out
-    print(out)
-    figures = _last_line(capsys)
+    figures = _figures(out)
     assert 0 <= float(figures["text_r5"]) <= 1
     assert set(figures) == {"text_r5", "image_r5", "sketch_text_r5", "composed_r5"}
