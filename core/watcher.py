@@ -162,12 +162,12 @@ class LiveIndexer:
                 report = IndexReport()
                 if paths:
                     self._apply(folders, paths, report)
-                self._check_roots(folders, report)
+                roots_moved = self._check_roots(folders, report)
                 if self.catalog.count_pending():
                     self.indexer.index_pending(report, emit, controls)
                     if self.indexer.vectors.dirty:
                         self.indexer.vectors.save()
-                if paths or report.new or report.deleted or report.changed:
+                if paths or roots_moved or report.new or report.deleted or report.changed:
                     last_change = time.monotonic()
                     gc_done = False
                     emit(IndexProgress("done", report.embedded + report.reused, report.embedded + report.reused,
@@ -215,10 +215,15 @@ class LiveIndexer:
             plan.deleted = list(dict.fromkeys(plan.deleted))
             self.indexer.apply_plan(plan, report)
 
-    def _check_roots(self, folders: list[FolderRecord], report: IndexReport) -> None:
-        """An unplugged drive marks its folder offline; when it returns, rescan it."""
+    def _check_roots(self, folders: list[FolderRecord], report: IndexReport) -> bool:
+        """An unplugged drive marks its folder offline; when it returns, rescan it.
+
+        Returns whether any folder went offline or came back (listeners refresh on it).
+        """
+        moved = False
         for f in folders:
             present = Path(f.path).is_dir()
+            moved = moved or f.online != present
             if f.online and not present:
                 self.watcher.unwatch(f.path)
                 self.indexer.apply_plan(plan_folder(self.catalog, f, self.indexer.exclude), report)
@@ -229,3 +234,4 @@ class LiveIndexer:
                 refreshed = self.catalog.folder_by_path(f.path)
                 if refreshed is not None:
                     self.indexer.apply_plan(plan_folder(self.catalog, refreshed, self.indexer.exclude), report)
+        return moved

@@ -37,7 +37,8 @@ def live(tmp_path: Path, tiny_model_dir: Path, photo_dir: Path) -> Iterator[tupl
         target=lib.watch, args=(controls, None, reports.append), kwargs={"debounce_s": 0.3}, daemon=True
     )
     worker.start()
-    wait_for(lambda: lib.status().indexed == 12)
+    # The first report closes the initial reconcile; vectors are visible a moment earlier.
+    wait_for(lambda: len(reports) >= 1 and lib.status().indexed == 12)
     yield lib, photo_dir, reports
     controls.stop()
     worker.join(timeout=20)
@@ -56,11 +57,11 @@ def _embedded(reports: list) -> int:
 
 def test_new_modified_and_deleted_files_follow_the_disk(live: tuple[Library, Path, list]) -> None:
     lib, root, reports = live
-    new = make_image(root / "new" / "fresh.png", (200, 10, 200), seed=50)
-    wait_for(lambda: str(new) in _paths(lib))
     before = _embedded(reports)
+    new = make_image(root / "new" / "fresh.png", (200, 10, 200), seed=50)
+    wait_for(lambda: str(new) in _paths(lib) and _embedded(reports) == before + 1)
     make_image(new, (10, 10, 10), size=(60, 60), seed=51)  # modified in place
-    wait_for(lambda: _embedded(reports) == before + 1)
+    wait_for(lambda: _embedded(reports) == before + 2)
     new.unlink()
     wait_for(lambda: str(new) not in _paths(lib))
     assert lib.status().indexed == 12
@@ -68,9 +69,13 @@ def test_new_modified_and_deleted_files_follow_the_disk(live: tuple[Library, Pat
 
 def test_moved_folder_is_not_re_embedded(live: tuple[Library, Path, list]) -> None:
     lib, root, reports = live
-    before = _embedded(reports)
+    before, seen = _embedded(reports), len(reports)
     shutil.move(root / "home", root / "house")
-    wait_for(lambda: any("/house/" in p for p in _paths(lib)) and not any("/home/" in p for p in _paths(lib)))
+    wait_for(
+        lambda: len(reports) > seen
+        and any("/house/" in p for p in _paths(lib))
+        and not any("/home/" in p for p in _paths(lib))
+    )
     assert _embedded(reports) == before
     assert lib.status().indexed == 12
 
@@ -95,7 +100,7 @@ def test_vanished_folder_goes_offline_and_comes_back(live: tuple[Library, Path, 
     root.rename(parked)
     wait_for(lambda: lib.status().offline == 12)
     assert lib.status().indexed == 0 and lib.catalog.count_embeddings(lib.model_id) == 12  # nothing deleted
-    before = _embedded(reports)
+    before, seen = _embedded(reports), len(reports)
     parked.rename(root)
-    wait_for(lambda: lib.status().indexed == 12)
+    wait_for(lambda: lib.status().indexed == 12 and len(reports) > seen)
     assert _embedded(reports) == before
