@@ -75,6 +75,12 @@ def m003_hub_scores(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_video(db: Database) -> None:
+    """Videos: their duration (seconds). Their frames are items with frame_ms > 0."""
+    db.table("files").add_column("duration_s", float)
+
+
 @dataclass(frozen=True)
 class FileRecord:
     """One file as the catalog knows it."""
@@ -95,6 +101,7 @@ class FileRecord:
     gps_lat: float | None = None
     gps_lon: float | None = None
     media_type: str | None = None
+    duration_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ class FolderRecord:
 
 _FILE_COLUMNS = (
     "id, path, folder_id, size, mtime_ns, hash, status, error, width, height, taken_at, "
-    "camera_make, camera_model, gps_lat, gps_lon, media_type"
+    "camera_make, camera_model, gps_lat, gps_lon, media_type, duration_s"
 )
 
 
@@ -303,25 +310,37 @@ class Catalog:
         now = time.time()
         with self.conn:
             for d in done:
-                self.conn.execute("INSERT OR IGNORE INTO items (hash, frame_ms) VALUES (?, 0)", (d.hash,))
-                item_id = int(self.conn.execute(
-                    "SELECT id FROM items WHERE hash = ? AND frame_ms = 0", (d.hash,)
-                ).fetchone()[0])
-                if d.vector is not None:
+                frames = d.frames or ((0, d.vector),)
+                for frame_ms, vector in frames:
+                    self.conn.execute("INSERT OR IGNORE INTO items (hash, frame_ms) VALUES (?, ?)", (d.hash, frame_ms))
+                    if vector is None:
+                        continue
+                    item_id = int(self.conn.execute(
+                        "SELECT id FROM items WHERE hash = ? AND frame_ms = ?", (d.hash, frame_ms)
+                    ).fetchone()[0])
                     cur = self.conn.execute(
                         "INSERT OR IGNORE INTO embeddings (item_id, model_id, vector) VALUES (?, ?, ?)",
-                        (item_id, model_id, d.vector.astype(np.float16).tobytes()),
+                        (item_id, model_id, vector.astype(np.float16).tobytes()),
                     )
                     if cur.rowcount:
-                        new_vectors.append((item_id, d.vector))
+                        new_vectors.append((item_id, vector))
                 m = d.meta
                 self.conn.execute(
                     "UPDATE files SET hash=?, status=?, error=NULL, indexed_at=?, media_type=?, width=?, height=?, "
-                    "taken_at=?, camera_make=?, camera_model=?, gps_lat=?, gps_lon=? WHERE id=?",
+                    "taken_at=?, camera_make=?, camera_model=?, gps_lat=?, gps_lon=?, duration_s=? WHERE id=?",
                     (d.hash, STATUS_INDEXED, now, m.media_type, m.width, m.height, m.taken_at,
-                     m.camera_make, m.camera_model, m.gps_lat, m.gps_lon, d.file_id),
+                     m.camera_make, m.camera_model, m.gps_lat, m.gps_lon, m.duration_s, d.file_id),
                 )
         return new_vectors
+
+    def item_frames(self, item_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+        """item id -> (content hash, frame_ms): the frames of one video share the hash."""
+        out: dict[int, tuple[str, int]] = {}
+        for chunk in _chunks([int(i) for i in item_ids], 900):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT id, hash, frame_ms FROM items WHERE id IN ({marks})", chunk)
+            out.update((int(i), (h, int(ms or 0))) for i, h, ms in rows)
+        return out
 
     def orphan_items(self) -> list[int]:
         """Items no file refers to any more (their vectors can go)."""
@@ -435,12 +454,14 @@ class Catalog:
 
 @dataclass(frozen=True)
 class FileDone:
-    """A processed file ready to be committed: its hash, metadata and (new) vector."""
+    """A processed file ready to be committed: its hash, metadata and (new) vector, or for
+    a video its frames' (frame_ms, vector) (the first at 0 ms)."""
 
     file_id: int
     hash: str
     meta: MediaMeta
     vector: np.ndarray | None
+    frames: tuple[tuple[int, np.ndarray], ...] = ()
 
 
 def _chunks(seq: list[int], size: int) -> Iterator[list[int]]:

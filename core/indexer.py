@@ -26,8 +26,9 @@ import numpy as np
 
 from .catalog import Catalog, FileDone, FileRecord
 from .embed.base import Embedder
-from .media.metadata import MediaMeta, content_hash, read_metadata
-from .media.workers import DecodeJob, decode_for_model, init_worker
+from .errors import DecodeError
+from .media.metadata import MediaMeta, content_hash, read_media_metadata
+from .media.workers import DecodedFrames, DecodeJob, decode_for_model, init_worker
 from .progress import Controls, IndexProgress, ProgressCallback, RateMeter
 from .scanner import ScanPlan, plan_folder
 from .vectors import VectorStore
@@ -78,7 +79,9 @@ def _hash_and_meta(file: FileRecord) -> _Hashed:
     if file.size == 0:
         return _Hashed(file, digest, None, "empty file (0 bytes)")
     try:
-        meta = read_metadata(file.path, fallback_time=file.mtime_ns / 1e9)
+        meta = read_media_metadata(file.path, fallback_time=file.mtime_ns / 1e9)
+    except DecodeError as exc:
+        return _Hashed(file, digest, None, str(exc))
     except Exception as exc:
         return _Hashed(file, digest, None, _describe_open_error(exc))
     return _Hashed(file, digest, meta, None)
@@ -247,9 +250,9 @@ class Indexer:
                 hashed = (
                     h for chunk in self.catalog.iter_pending(chunk=256) for h in hashers.map(_hash_and_meta, chunk)
                 )
-                inflight: deque[tuple[_Hashed, Future[np.ndarray | str]]] = deque()
+                inflight: deque[tuple[_Hashed, Future[np.ndarray | DecodedFrames | str]]] = deque()
                 waiting: dict[str, list[_Hashed]] = {}  # same content queued twice: embed once
-                ready: list[tuple[_Hashed, np.ndarray]] = []
+                ready: list[tuple[_Hashed, np.ndarray | DecodedFrames]] = []
                 done_buffer: list[FileDone] = []
                 errors: list[tuple[int, str]] = []
                 crashes: dict[int, int] = {}
@@ -257,11 +260,17 @@ class Indexer:
 
                 def flush(force: bool = False) -> None:
                     nonlocal last_save
-                    if ready and (force or len(ready) >= self.batch_size):
-                        vecs = self.embedder.embed_pixels(np.stack([px for _, px in ready]))
-                        for (h, _), vec in zip(ready, vecs, strict=True):
+                    if ready and (force or sum(_count(px) for _, px in ready) >= self.batch_size):
+                        vecs = self._embed(np.concatenate([_stack(px) for _, px in ready]))
+                        at = 0
+                        for h, px in ready:
                             assert h.hash is not None and h.meta is not None
-                            done_buffer.append(FileDone(h.file.id, h.hash, h.meta, vec))
+                            if isinstance(px, DecodedFrames):
+                                frames = tuple(zip(px.frame_ms, vecs[at : at + len(px.frame_ms)], strict=True))
+                                done_buffer.append(FileDone(h.file.id, h.hash, h.meta, None, frames))
+                            else:
+                                done_buffer.append(FileDone(h.file.id, h.hash, h.meta, vecs[at]))
+                            at += _count(px)
                             for twin in waiting.pop(h.hash, [])[1:]:
                                 done_buffer.append(FileDone(twin.file.id, h.hash, twin.meta or h.meta, None))
                         report.embedded += len(ready)
@@ -299,7 +308,7 @@ class Indexer:
                             for r in retry:
                                 crashes[r.file.id] = crashes.get(r.file.id, 0) + 1
                                 if crashes[r.file.id] > MAX_CRASHES_PER_FILE:
-                                    errors.append((r.file.id, "the image decoder crashed on this file"))
+                                    errors.append((r.file.id, "the decoder crashed on this file"))
                                     waiting.pop(r.hash or "", None)
                                 else:
                                     inflight.append((r, pool.submit(decode_for_model, DecodeJob(r.file.path, config))))
@@ -341,6 +350,11 @@ class Indexer:
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
 
+    def _embed(self, pixels: np.ndarray) -> np.ndarray:
+        """The image tower over a batch, in model-sized chunks (a video brings many frames)."""
+        step = self.batch_size
+        return np.concatenate([self.embedder.embed_pixels(pixels[i : i + step]) for i in range(0, len(pixels), step)])
+
     def _new_pool(self) -> ProcessPoolExecutor:
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         return ProcessPoolExecutor(
@@ -354,6 +368,14 @@ class Indexer:
         log.warning("a decode worker died; restarting the worker pool")
         pool.shutdown(wait=False, cancel_futures=True)
         return self._new_pool()
+
+
+def _count(decoded: np.ndarray | DecodedFrames) -> int:
+    return len(decoded.frame_ms) if isinstance(decoded, DecodedFrames) else 1
+
+
+def _stack(decoded: np.ndarray | DecodedFrames) -> np.ndarray:
+    return decoded.pixels if isinstance(decoded, DecodedFrames) else decoded[None]
 
 
 @dataclass

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .catalog import STATUS_PENDING, Catalog, FolderRecord
 from .media.decode import is_image_path
+from .media.video import is_video_path
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def walk_media(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[FileStat]:
                             if not _skip_dir(name, exclude):
                                 stack.append(entry.path)
                             continue
-                        if name.startswith(".") or not is_image_path(name):
+                        if name.startswith(".") or not _is_media(name):
                             continue
                         if any(fnmatch.fnmatch(name, p) for p in exclude):
                             continue
@@ -107,7 +108,7 @@ def _file_stat(path: str, st: os.stat_result) -> FileStat:
 def stat_media(path: str) -> FileStat | None:
     """The FileStat of one media file, or None if it is gone / not a media file."""
     name = os.path.basename(path)
-    if name.startswith(".") or not is_image_path(name):
+    if name.startswith(".") or not _is_media(name):
         return None
     try:
         st = os.stat(path)
@@ -163,3 +164,7 @@ def plan_paths(catalog: Catalog, folder: FolderRecord, paths: list[str]) -> Scan
         else:
             plan.unchanged += 1
     return plan
+
+
+def _is_media(name: str) -> bool:
+    return is_image_path(name) or is_video_path(name)

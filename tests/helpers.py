@@ -37,3 +37,35 @@ def make_image(path: Path, colour: tuple[int, int, int], size: tuple[int, int] =
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path)
     return path
+
+
+def make_video(path: Path, scenes: list[Image.Image], *, seconds_each: float = 3.0, fps: int = 10,
+               rotation: int = 0, creation_time: str | None = None) -> Path:
+    """An H.264 MP4 showing each scene in turn for `seconds_each` (PyAV, the app's own decoder)."""
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w, h = scenes[0].size
+    with av.open(str(path), mode="w") as out:
+        if creation_time:
+            out.metadata["creation_time"] = creation_time
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
+        stream.options = {"g": str(fps * 2)}  # a keyframe every 2 s: seeking is exercised
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for scene in scenes:
+            frame_image = scene.convert("RGB").resize((stream.width, stream.height))
+            for _ in range(int(seconds_each * fps)):
+                out.mux(stream.encode(av.VideoFrame.from_image(frame_image)))
+        out.mux(stream.encode(None))
+    return path
+
+
+def scene(colour: tuple[int, int, int], size: tuple[int, int] = (96, 72), shape: str = "circle", seed: int = 0) -> Image.Image:
+    """make_image's picture, in memory."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = make_image(Path(tmp) / "s.png", colour, size, shape, seed)
+        return Image.open(p).convert("RGB")

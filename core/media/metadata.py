@@ -32,6 +32,7 @@ class MediaMeta:
     camera_model: str | None = None
     gps_lat: float | None = None
     gps_lon: float | None = None
+    duration_s: float | None = None  # videos
 
 
 def content_hash(path: Path | str) -> str:
@@ -101,3 +102,23 @@ def read_metadata(path: Path | str, *, fallback_time: float | None = None) -> Me
         media_type="image", width=width, height=height, taken_at=taken or fallback_time,
         camera_make=make, camera_model=model, gps_lat=lat, gps_lon=lon,
     )
+
+
+def read_video_metadata(path: Path | str, *, fallback_time: float | None = None) -> MediaMeta:
+    """Displayed size, duration and creation time of a video (raises DecodeError)."""
+    from .video import probe
+
+    info = probe(path)
+    return MediaMeta(
+        media_type="video", width=info.width, height=info.height,
+        taken_at=info.created_at or fallback_time, duration_s=round(info.duration_s, 3),
+    )
+
+
+def read_media_metadata(path: Path | str, *, fallback_time: float | None = None) -> MediaMeta:
+    """Images through Pillow, videos through FFmpeg (by extension)."""
+    from .video import is_video_path
+
+    if is_video_path(path):
+        return read_video_metadata(path, fallback_time=fallback_time)
+    return read_metadata(path, fallback_time=fallback_time)

@@ -11,12 +11,21 @@ from ..embed.model_files import ModelConfig
 from ..embed.preprocess import preprocess
 from ..errors import DecodeError
 from .decode import open_image
+from .video import is_video_path, sample_frames
 
 
 @dataclass(frozen=True)
 class DecodeJob:
     path: str
     config: ModelConfig
+
+
+@dataclass(frozen=True)
+class DecodedFrames:
+    """A video's sampled frames, preprocessed: pixels[i] was shown at frame_ms[i]."""
+
+    frame_ms: tuple[int, ...]
+    pixels: np.ndarray  # (n, 3, H, W) float32
 
 
 def init_worker(low_priority: bool) -> None:
@@ -28,12 +37,18 @@ def init_worker(low_priority: bool) -> None:
             pass
 
 
-def decode_for_model(job: DecodeJob) -> np.ndarray | str:
-    """Decode + preprocess one file; an error comes back as its message (never raised)."""
+def decode_for_model(job: DecodeJob) -> np.ndarray | DecodedFrames | str:
+    """Decode + preprocess one file (an image, or a video's sampled frames); an error comes
+    back as its message (never raised)."""
+    video = is_video_path(job.path)
     try:
+        if video:
+            frames = sample_frames(job.path, min_side=job.config.image_size)
+            pixels = np.stack([preprocess(image, job.config) for _, image in frames])
+            return DecodedFrames(tuple(ms for ms, _ in frames), pixels)
         image = open_image(job.path, min_side=job.config.image_size)
         return preprocess(image, job.config)
     except DecodeError as exc:
         return str(exc)
     except Exception as exc:  # anything else a hostile file provokes, as text
-        return f"cannot decode image: {type(exc).__name__}: {exc}"
+        return f"cannot decode {'video' if video else 'image'}: {type(exc).__name__}: {exc}"

@@ -96,23 +96,31 @@ def run_search(
         allowed = catalog.item_ids_where(where, params)
     limit = max(1, query.limit)
     fetch = max(limit * 2 + len(query.like_items), TYPICAL_RANK) * (3 if negatives else 1)
-    keys, sims = vectors.search(q, fetch, allowed=allowed)
     exclude = set(query.like_items) | set(query.unlike_items)
-    keep = np.array([int(k) not in exclude for k in keys], dtype=bool)
-    keys, sims = keys[keep], sims[keep]
-    vecs = l2_normalize(vectors.vectors(keys)) if len(keys) else np.zeros((0, embedder.dim), np.float32)
-
     # Hubness correction (query/hubness.py) by default: only for queries with words, and only
     # when the model ships its own query bank. tests/bench/oracle_eval.py --planted-hubs 8
     # --generic-bank (README, "Ranking"): with the oracle's bank, text queries with a crafted
     # hub in their top 5 fell from 18.8% to 16.7% and text recall@5 rose 0.938 -> 0.948, with
     # the hub-free gallery ranked exactly as before; with the generic bank, no change.
     use_hubness = (hubness_by_default and bool(text)) if query.hubness is None else query.hubness
-    if use_hubness and hubs is not None and len(keys) > 1:
-        sims = hubs().adjust(sims, keys, vecs, len(vectors))
+    total = len(vectors) if allowed is None else len(allowed)
+    while True:
+        keys, sims = vectors.search(q, fetch, allowed=allowed)
+        fetched = len(keys)
+        keep = np.array([int(k) not in exclude for k in keys], dtype=bool)
+        keys, sims = keys[keep], sims[keep]
+        vecs = l2_normalize(vectors.vectors(keys)) if len(keys) else np.zeros((0, embedder.dim), np.float32)
+        if use_hubness and hubs is not None and len(keys) > 1:
+            sims = hubs().adjust(sims, keys, vecs, len(vectors))
+        keys, sims, vecs, frame_ms = _best_frame_per_file(catalog, keys, sims, vecs)
+        # A long video's frames can fill the candidates: fetch deeper until enough files.
+        if len(keys) >= limit * 2 or fetched < fetch or fetch >= total:
+            break
+        fetch *= 4
+        log.debug("video frames filled the candidates (%d files): fetching %d", len(keys), fetch)
     demoted = _negative_mask(vecs, negatives, embedder) if negatives else np.zeros(len(keys), bool)
     order = np.lexsort((-sims, demoted))  # strong first, then by score
-    keys, sims, vecs, demoted = keys[order], sims[order], vecs[order], demoted[order]
+    keys, sims, vecs, demoted, frame_ms = keys[order], sims[order], vecs[order], demoted[order], frame_ms[order]
 
     strong_sims = sims[~demoted]
     best = float(strong_sims[0]) if len(strong_sims) else 0.0
@@ -148,6 +156,8 @@ def run_search(
             weak=bool(weak[group[0]]), duplicates=tuple(f.path for f in members[1:]),
             width=first.width, height=first.height, taken_at=first.taken_at, camera=camera,
             media_type=first.media_type, near_duplicates=near,
+            frame_ms=int(frame_ms[group[0]]) if first.media_type == "video" else None,
+            duration_s=first.duration_s,
         ))
     suggestions: tuple[Suggestion, ...] = ()
     if query.suggest and vocab is not None and text:
@@ -157,6 +167,27 @@ def run_search(
     log.debug("search %r: %d hits in %.1f ms", query.text, len(hits), elapsed)
     searched = len(vectors) if allowed is None else len(allowed)
     return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions)
+
+
+def _best_frame_per_file(
+    catalog: Catalog, keys: np.ndarray, sims: np.ndarray, vecs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A video is one result: its best-matching sampled frame stands for it (and gives the
+    moment to show). Returns the kept rows, best first, and each one's frame_ms."""
+    if not len(keys):
+        return keys, sims, vecs, np.zeros(0, dtype=np.int64)
+    frames = catalog.item_frames([int(k) for k in keys])
+    order = np.argsort(-sims, kind="stable")
+    seen: set[str] = set()
+    kept: list[int] = []
+    for i in order:
+        content, _ = frames.get(int(keys[i]), (f"?{i}", 0))
+        if content not in seen:
+            seen.add(content)
+            kept.append(int(i))
+    idx = np.array(kept, dtype=np.int64)
+    frame_ms = np.array([frames.get(int(keys[i]), ("", 0))[1] for i in idx], dtype=np.int64)
+    return keys[idx], sims[idx], vecs[idx], frame_ms
 
 
 def _negative_mask(vecs: np.ndarray, negatives: tuple[str, ...], embedder: Embedder) -> np.ndarray:
