@@ -35,3 +35,15 @@ def photo_dir(tmp_path: Path) -> Path:
                    shape="circle" if i % 2 else "square")
     make_image(root / ".thumbnails" / "hidden.png", (1, 2, 3))
     return root
+
+
+@pytest.fixture
+def lib(tmp_path: Path, tiny_model_dir: Path):  # noqa: ANN201 - a Library
+    """A library on the tiny random model, in a fresh data folder."""
+    from photolens.core.library import Library
+
+    library = Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models")
+    # a random model sees all pictures as near-duplicates: list them one by one
+    library.settings = library.settings.with_changes(collapse_duplicates=False)
+    yield library
+    library.close()

@@ -15,15 +15,6 @@ from photolens.core.query.model import SearchQuery
 from tests.helpers import make_image
 
 
-@pytest.fixture
-def lib(tmp_path: Path, tiny_model_dir: Path):  # noqa: ANN201
-    library = Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models")
-    # a random model sees all pictures as near-duplicates: list them one by one
-    library.settings = library.settings.with_changes(collapse_duplicates=False)
-    yield library
-    library.close()
-
-
 def _embedded_items(lib: Library) -> int:
     return lib.catalog.count_embeddings(lib.model_id)
 

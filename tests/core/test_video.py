@@ -67,14 +67,6 @@ def test_unreadable_video_raises_a_readable_error(tmp_path: Path, content: bytes
 
 
 @pytest.fixture
-def lib(tmp_path: Path, tiny_model_dir: Path):  # noqa: ANN201
-    library = Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models")
-    library.settings = library.settings.with_changes(collapse_duplicates=False)
-    yield library
-    library.close()
-
-
-@pytest.fixture
 def media(tmp_path: Path) -> Path:
     root = tmp_path / "media"
     make_video(root / "clips" / "party.mp4", [scene(RED), scene(GREEN, shape="square", seed=3)], seconds_each=3)
