@@ -238,6 +238,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("maybe: " + " | ".join(sg.query for sg in results.suggestions), file=sys.stderr)
     for h in hits:
         extra = f"  (+{len(h.near_duplicates)} similar)" if h.near_duplicates else ""
+        if h.frame_ms is not None:
+            extra = f"  @ {h.frame_ms / 1000:.1f} s" + extra
         print(f"{h.score:.4f}  {h.path}" + extra + ("  (weak)" if h.weak else ""))
     hidden = len(results.hits) - len(hits)
     if hidden > 0 and not args.all:

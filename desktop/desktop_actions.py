@@ -15,6 +15,7 @@ from PySide6.QtCore import QMimeData, QProcess, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 
 from photolens.core.media.decode import open_image
+from photolens.core.media.video import is_video_path, read_frame
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,11 @@ class DesktopActions:
         return True
 
 
-def read_full_image(path: str) -> QImage:
-    """Decode a whole picture, upright (worker threads: QImage only)."""
+def read_full_image(path: str, frame_ms: int | None = None) -> QImage:
+    """Decode a whole picture, upright, or a video's frame at frame_ms (worker threads:
+    QImage only)."""
     from .images import pil_to_qimage
 
+    if is_video_path(path):
+        return pil_to_qimage(read_frame(path, frame_ms or 0))
     return pil_to_qimage(open_image(path))

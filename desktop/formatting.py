@@ -37,6 +37,15 @@ def duration(seconds: float | None) -> str:
     return f"about {minutes // 60} h {minutes % 60} min"
 
 
+def clock(seconds: float | None) -> str:
+    """A video position: '0:07', '12:30', '1:02:03'."""
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "?:??"
+    s = int(seconds)
+    h, m, sec = s // 3600, s // 60 % 60, s % 60
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
 def rate(per_second: float) -> str:
     if per_second <= 0:
         return ""

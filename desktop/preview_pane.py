@@ -90,7 +90,9 @@ class PreviewPane(QWidget):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for name in ("Folder", "File size", "Dimensions", "Taken", "Camera", "Type", "Match", "Copies", "Similar"):
+        self._form = form
+        for name in ("Folder", "File size", "Dimensions", "Taken", "Camera", "Type", "Moment", "Match", "Copies",
+                     "Similar"):
             label = QLabel(page)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -154,6 +156,11 @@ class PreviewPane(QWidget):
             "Match": f"{hit.score:.3f}" + (" (weak)" if hit.weak else ""),
             "Copies": "none" if not hit.duplicates else formatting.count(len(hit.duplicates), "other copy", "other copies"),
         }
+        video = hit.frame_ms is not None
+        if video:
+            values["Moment"] = (f"best match at {formatting.clock(hit.frame_ms / 1000)}"  # type: ignore[operator]
+                                f" of {formatting.clock(hit.duration_s)}")
+        self._form.setRowVisible(self.fields["Moment"], video)
         for name, value in values.items():
             self.fields[name].setText(value)
         near = getattr(hit, "near_duplicates", ())
@@ -161,15 +168,17 @@ class PreviewPane(QWidget):
             formatting.count(len(near), "near-identical shot") + " grouped with it" if near else "none")
         self.fields["Copies"].setToolTip("\n".join(hit.duplicates))
         self.fields["Similar"].setToolTip("\n".join(near))
-        big = self._loader.pixmap(hit.path, PREVIEW_PX)
-        self.picture.set_pixmap(big or self._loader.pixmap(hit.path, GRID_PX))
+        frame = hit.frame_ms or 0
+        big = self._loader.pixmap(hit.path, PREVIEW_PX, frame)
+        self.picture.set_pixmap(big or self._loader.pixmap(hit.path, GRID_PX, frame))
 
     def _on_thumbnail(self, path: str, size: int) -> None:
         if self.hit is None or path != self.hit.path:
             return
+        frame = self.hit.frame_ms or 0
         if size == PREVIEW_PX:
-            pix = self._loader.pixmap(path, PREVIEW_PX)
+            pix = self._loader.pixmap(path, PREVIEW_PX, frame)
             if pix is not None:
                 self.picture.set_pixmap(pix)
         elif size == GRID_PX and self.picture.pixmap() is None:
-            self.picture.set_pixmap(self._loader.pixmap(path, GRID_PX))
+            self.picture.set_pixmap(self._loader.pixmap(path, GRID_PX, frame))

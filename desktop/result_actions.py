@@ -65,13 +65,14 @@ class ResultActions(QObject):
         hit = hit or self.current()
         if hit is None:
             return
-        path = hit.path
+        path, frame_ms = hit.path, hit.frame_ms
 
         def done(image: QImage) -> None:
             if self.w.desktop.copy_image(image):
-                self._say(f"Copied the picture {Path(path).name}")
+                moment = f" at {formatting.clock(frame_ms / 1000)}" if frame_ms is not None else ""
+                self._say(f"Copied the picture {Path(path).name}{moment}")
 
-        self.w.io.submit(lambda: read_full_image(path), done,
+        self.w.io.submit(lambda: read_full_image(path, frame_ms), done,
                          lambda exc: self._say(describe_error(exc), 6000), name="copy-image")
 
     def more_like(self, hit: SearchHit | None = None) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 
 from photolens.core.query.model import SearchHit, SearchResults
 
+from . import formatting
 from .thumbnail_loader import GRID_PX, ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ ThumbnailRole = Qt.ItemDataRole.UserRole + 3
 WeakRole = Qt.ItemDataRole.UserRole + 4
 FailedRole = Qt.ItemDataRole.UserRole + 5
 GroupRole = Qt.ItemDataRole.UserRole + 6  # how many near-identical shots this result stands for
+MomentRole = Qt.ItemDataRole.UserRole + 7  # videos: "▶ 0:42", where the best match is
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -183,12 +185,15 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return Path(hit.path).name
         if role == ThumbnailRole:
-            return self._loader.pixmap(hit.path, GRID_PX)
+            return self._loader.pixmap(hit.path, GRID_PX, hit.frame_ms or 0)
         if role == FailedRole:
-            return self._loader.failed(hit.path, GRID_PX)
+            return self._loader.failed(hit.path, GRID_PX, hit.frame_ms or 0)
+        if role == MomentRole:
+            return f"\u25b6 {formatting.clock(hit.frame_ms / 1000)}" if hit.frame_ms is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
             weak = " · weak match" if hit.weak else ""
-            return f"{hit.path}\nscore {hit.score:.3f}{weak}"
+            moment = f"\nbest match at {formatting.clock(hit.frame_ms / 1000)}" if hit.frame_ms is not None else ""
+            return f"{hit.path}\nscore {hit.score:.3f}{weak}{moment}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return Path(hit.path).name
         if role == HitRole:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .results_model import FailedRole, GroupRole, ThumbnailRole, WeakRole
+from .results_model import FailedRole, GroupRole, MomentRole, ThumbnailRole, WeakRole
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,10 @@ class ResultDelegate(QStyledItemDelegate):
             painter.setClipping(False)
             group = int(index.data(GroupRole) or 0)
             if group:
-                _badge(painter, target, f"+{group}", palette)
+                _badge(painter, target, f"+{group}")
+            moment = index.data(MomentRole)
+            if moment:
+                _badge(painter, target, str(moment), left=True)
         else:
             placeholder = QColor(palette.color(QPalette.ColorRole.Mid))
             placeholder.setAlpha(70)
@@ -89,12 +92,14 @@ class ResultDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-def _badge(painter: QPainter, target: QRect, text: str, palette: QPalette) -> None:
-    """'+3' in the corner: this result stands for near-identical shots too."""
+def _badge(painter: QPainter, target: QRect, text: str, *, left: bool = False) -> None:
+    """A label in a bottom corner: '+3' (right: near-identical shots grouped with this
+    result) or '\u25b6 0:42' (left: a video, and the moment that matched)."""
     metrics = painter.fontMetrics()
     width = metrics.horizontalAdvance(text) + 10
     height = metrics.height() + 2
-    box = QRect(target.right() - width - 3, target.bottom() - height - 3, width, height)
+    x = target.left() + 3 if left else target.right() - width - 3
+    box = QRect(x, target.bottom() - height - 3, width, height)
     path = QPainterPath()
     path.addRoundedRect(box, height / 2, height / 2)
     painter.setOpacity(1.0)

@@ -17,6 +17,7 @@ from PySide6.QtGui import QImage
 
 from photolens.core.errors import DecodeError
 from photolens.core.media.decode import open_image
+from photolens.core.media.video import is_video_path, read_frame
 
 from .images import pil_to_qimage
 
@@ -31,28 +32,32 @@ class ThumbnailCache:
     def __init__(self, root: Path | None):
         self.root = Path(root) if root is not None else None
 
-    def cache_path(self, path: str, size: int, stat: os.stat_result) -> Path | None:
+    def cache_path(self, path: str, size: int, stat: os.stat_result, frame_ms: int = 0) -> Path | None:
         if self.root is None:
             return None
-        key = f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{size}".encode("utf-8", "surrogateescape")
+        key = f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{size}\0{frame_ms}".encode("utf-8", "surrogateescape")
         digest = hashlib.blake2b(key, digest_size=16).hexdigest()
         return self.root / str(size) / digest[:2] / f"{digest}.jpg"
 
-    def load(self, path: str, size: int, *, use_disk: bool = True) -> QImage | None:
-        """The thumbnail of `path` with longest side <= size; None if it cannot be read."""
+    def load(self, path: str, size: int, frame_ms: int = 0, *, use_disk: bool = True) -> QImage | None:
+        """The thumbnail of `path` (a video: its frame at `frame_ms`) with longest side <= size;
+        None if it cannot be read."""
         try:
             stat = os.stat(path)
         except OSError as exc:
             log.debug("no thumbnail for %s: %s", path, exc)
             return None
-        cached = self.cache_path(path, size, stat) if use_disk else None
+        cached = self.cache_path(path, size, stat, frame_ms) if use_disk else None
         if cached is not None and cached.exists():
             image = QImage(str(cached))
             if not image.isNull():
                 return image
             log.debug("unreadable cached thumbnail %s; making it again", cached)
         try:
-            picture = open_image(path, min_side=size)
+            if is_video_path(path):
+                picture = read_frame(path, frame_ms, min_side=size)
+            else:
+                picture = open_image(path, min_side=size)
         except DecodeError as exc:
             log.debug("no thumbnail for %s: %s", path, exc)
             return None

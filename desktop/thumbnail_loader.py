@@ -25,7 +25,7 @@ PREVIEW_PX = 1024
 MAX_PENDING = 160
 MEMORY_BUDGET_BYTES = 160 * 1024 * 1024
 
-Key = tuple[str, int]
+Key = tuple[str, int, int]  # path, longest side, frame_ms (videos)
 
 
 class _LoadJob(QRunnable):
@@ -40,21 +40,21 @@ class _LoadJob(QRunnable):
 
     def run(self) -> None:
         self.started.set()
-        path, size = self.key
+        path, size, frame_ms = self.key
         try:
-            image = self._cache.load(path, size, use_disk=self._use_disk)
+            image = self._cache.load(path, size, frame_ms, use_disk=self._use_disk)
         except Exception:  # noqa: BLE001 - a thumbnail must never take the app down
             log.exception("thumbnail of %s failed", path)
             image = None
         try:
-            self._loader._loaded_from_worker.emit(path, size, image if image is not None else QImage())
+            self._loader._loaded_from_worker.emit(path, size, frame_ms, image if image is not None else QImage())
         except RuntimeError:
             log.debug("thumbnail of %s arrived after the loader was gone", path)
 
 
 class ThumbnailLoader(QObject):
     thumbnail_ready = Signal(str, int)  # path, size
-    _loaded_from_worker = Signal(str, int, QImage)
+    _loaded_from_worker = Signal(str, int, int, QImage)
 
     def __init__(self, cache_dir: Path | None, threads: int = 2, parent: QObject | None = None,
                  memory_budget: int = MEMORY_BUDGET_BYTES):
@@ -70,22 +70,23 @@ class ThumbnailLoader(QObject):
         self._priority = 0
         self._loaded_from_worker.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
 
-    def pixmap(self, path: str, size: int = GRID_PX) -> QPixmap | None:
-        """The cached pixmap, or None (and a load is queued unless it failed before)."""
-        key = (path, size)
+    def pixmap(self, path: str, size: int = GRID_PX, frame_ms: int = 0) -> QPixmap | None:
+        """The cached pixmap (a video's: its frame at frame_ms), or None (and a load is
+        queued unless it failed before)."""
+        key = (path, size, frame_ms)
         pix = self._pixmaps.get(key)
         if pix is not None:
             self._pixmaps.move_to_end(key)
             return pix
         if key not in self._failed:
-            self.request(path, size)
+            self.request(path, size, frame_ms)
         return None
 
-    def failed(self, path: str, size: int = GRID_PX) -> bool:
-        return (path, size) in self._failed
+    def failed(self, path: str, size: int = GRID_PX, frame_ms: int = 0) -> bool:
+        return (path, size, frame_ms) in self._failed
 
-    def request(self, path: str, size: int = GRID_PX) -> None:
-        key = (path, size)
+    def request(self, path: str, size: int = GRID_PX, frame_ms: int = 0) -> None:
+        key = (path, size, frame_ms)
         if key in self._pixmaps:
             return
         self._priority += 1
@@ -109,9 +110,9 @@ class ThumbnailLoader(QObject):
             if not job.started.is_set() and self._pool.tryTake(job):
                 del self._pending[key]
 
-    @Slot(str, int, QImage)
-    def _on_loaded(self, path: str, size: int, image: QImage) -> None:
-        key = (path, size)
+    @Slot(str, int, int, QImage)
+    def _on_loaded(self, path: str, size: int, frame_ms: int, image: QImage) -> None:
+        key = (path, size, frame_ms)
         self._pending.pop(key, None)
         if image.isNull():
             self._failed.add(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -134,3 +135,18 @@ def test_many_frames_do_not_crowd_out_other_results(lib: Library, tmp_path: Path
     hits = lib.search(SearchQuery(image=scene(RED, seed=0), limit=5, collapse_duplicates=False)).hits
     assert len(hits) == 5 and len({h.path for h in hits}) == 5
     assert {str(f) for f in films} <= {h.path for h in hits}
+
+
+def test_cli_lists_a_video_once_with_its_moment(tmp_path: Path, tiny_model_dir: Path, media: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from photolens.core.cli import main
+
+    data = str(tmp_path / "cli-data")
+    assert main(["--data-dir", data, "index", str(media), "--model-path", str(tiny_model_dir), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", data, "search", "party type:video", "--json", "--all"]) == 0
+    [hit] = json.loads(capsys.readouterr().out)
+    assert hit["media_type"] == "video" and hit["frame_ms"] in (0, 2000, 4000)
+    assert hit["duration_s"] == pytest.approx(6.0, abs=0.2)
+    assert main(["--data-dir", data, "search", "party type:video", "--all"]) == 0
+    assert f"party.mp4  @ {hit['frame_ms'] / 1000:.1f} s" in capsys.readouterr().out

@@ -117,6 +117,7 @@ def test_double_click_opens_and_the_preview_acts(qtbot, window) -> None:  # noqa
     assert window.preview.hit == hit
     assert window.preview.fields["Dimensions"].text().startswith("128 × 128")
     assert window.preview.fields["Folder"].text() == str(Path(hit.path).parent)
+    assert not window.preview.fields["Moment"].isVisible()  # pictures have no moment
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.desktop.opened[-1] == hit.path
     window.preview.buttons["reveal"].click()
@@ -202,3 +203,33 @@ def test_a_group_of_near_identical_shots_opens_and_closes(qtbot, window, library
     menu.close()
     window.actions_.toggle_group.trigger()
     assert model.rowCount() == before
+
+
+def test_a_video_shows_at_its_best_moment(qtbot, make_window, tmp_path: Path, tiny_model_dir: Path) -> None:  # noqa: ANN001
+    from photolens.core.library import Library
+    from photolens.desktop.results_model import MomentRole
+    from tests.helpers import make_image, make_video, scene
+
+    clips = tmp_path / "clips"
+    make_video(clips / "party.mp4", [scene((230, 20, 20)), scene((20, 210, 40), shape="square", seed=3)],
+               seconds_each=3)
+    make_image(clips / "photo.png", (20, 30, 230), seed=9)
+    with Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models") as lib:
+        lib.add_folder(clips)
+        lib.index()
+        window = make_window(lib)
+        results = type_query(qtbot, window, "type:video party")
+        [hit] = results.hits
+        assert hit.media_type == "video" and hit.frame_ms is not None
+        index = window.model.index(0, 0)
+        assert index.data(MomentRole) == f"\u25b6 0:0{hit.frame_ms // 1000}"
+        qtbot.waitUntil(lambda: index.data(ThumbnailRole) is not None, timeout=5000)  # a frame, decoded
+        assert window.preview.hit == hit
+        assert window.preview.fields["Moment"].isVisible()
+        assert window.preview.fields["Moment"].text().startswith("best match at 0:0")
+        assert window.preview.fields["Moment"].text().endswith("of 0:06")
+        assert window.preview.fields["Type"].text() == "video (MP4)"
+        window.preview.buttons["copy_image"].click()  # the frame at that moment
+        qtbot.waitUntil(lambda: len(window.desktop.copied_images) == 1, timeout=5000)
+        assert (window.desktop.copied_images[0].width(), window.desktop.copied_images[0].height()) == (96, 72)
+        window.shutdown()
