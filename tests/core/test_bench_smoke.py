@@ -17,6 +17,8 @@ from tests.bench import (
     oracle_eval,
     query_latency,
     rescan,
+    video_eval,
+    video_index,
     watch_latency,
 )
 
@@ -92,3 +94,17 @@ def test_oracle_eval_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.
     figures = _figures(out)
     assert 0 <= float(figures["text_r5"]) <= 1
     assert set(figures) == {"text_r5", "image_r5", "sketch_text_r5", "composed_r5"}
+
+
+def test_video_index_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert video_index.main(_args(tmp_path, tiny_model_dir)) == 0
+    figures = _last_line(capsys)
+    assert float(figures["frames_per_s"]) > 0 and float(figures["sample_ms_per_frame"]) > 0
+
+
+def test_video_eval_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert video_eval.main(_args(tmp_path, tiny_model_dir)) == 0
+    out = capsys.readouterr().out
+    assert "softmax 0.03" in out
+    figures = _figures(out)
+    assert set(figures) == {"video_r1", "video_r3", "video_r5", "video_r10", "moment"}

@@ -104,3 +104,15 @@ def test_vanished_folder_goes_offline_and_comes_back(live: tuple[Library, Path, 
     parked.rename(root)
     wait_for(lambda: lib.status().indexed == 12 and len(reports) > seen)
     assert _embedded(reports) == before
+
+
+def test_video_copied_in_is_indexed_with_its_frames(live: tuple[Library, Path, list]) -> None:
+    from tests.helpers import make_video, scene
+
+    lib, root, _ = live
+    made = make_video(root.parent / "clip.mp4", [scene((200, 30, 30)), scene((30, 30, 200))], seconds_each=2)
+    target = root / "clip.mp4"
+    shutil.copy(made, target)
+    wait_for(lambda: str(target) in _paths(lib))
+    assert lib.catalog.count_embeddings(lib.model_id) == 12 + 2
+    assert [h.path for h in lib.search("clip type:video").hits] == [str(target)]

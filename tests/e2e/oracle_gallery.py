@@ -26,6 +26,12 @@ DATES = {"a": datetime(2019, 6, 1, 12, tzinfo=timezone.utc).timestamp(),
          "b": datetime(2023, 6, 1, 12, tzinfo=timezone.utc).timestamp()}
 
 
+# video clips (build_clips): scenes of SCENE_S seconds, SCENES_PER_CLIP per clip
+SCENES_PER_CLIP = 4
+SCENE_S = 3
+VIDEO_SET = 9  # held-out seed set of the clips
+
+
 @dataclass(frozen=True)
 class Case:
     """One query and the gallery files that answer it."""
@@ -57,6 +63,25 @@ def build_gallery(folder: Path) -> dict[str, sc.Scene]:
             os.utime(folder / sub / name, (DATES[sub], DATES[sub]))
             manifest[f"{sub}/{name}"] = sc.Scene.from_dict({k: v for k, v in entries[name].items() if k != "style"})
     return manifest
+
+
+def build_clips(folder: Path, stride: int = 1) -> dict[str, list[tuple[str, str]]]:
+    """Clips in which every (kind, colour) pair (every `stride`-th) is one scene, shown
+    once: clip name -> its scenes' (kind, colour), in order."""
+    from tests.helpers import make_video
+
+    pairs = list(itertools.product(sc.KINDS, sc.COLOURS))
+    order = sc.scene_rng(sc.held_out_seed(VIDEO_SET, 0)).permutation(len(pairs))
+    shuffled = [pairs[i] for i in order][::stride]
+    out: dict[str, list[tuple[str, str]]] = {}
+    for c in range(0, len(shuffled), SCENES_PER_CLIP):
+        chunk = shuffled[c : c + SCENES_PER_CLIP]
+        rng = sc.scene_rng(sc.held_out_seed(VIDEO_SET, 1 + c))
+        frames = [sc.render_style(_scene(k, col, rng), "photo", IMAGE_SIZE, rng) for k, col in chunk]
+        name = f"clip{c // SCENES_PER_CLIP:02d}.mp4"
+        make_video(folder / name, frames, seconds_each=SCENE_S, fps=10)
+        out[name] = chunk
+    return out
 
 
 def index_gallery(folder: Path, data: Path, model: Path) -> tuple[Library, dict[str, sc.Scene]]:
