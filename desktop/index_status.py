@@ -21,7 +21,7 @@ def describe_progress(p: IndexProgress, paused: bool) -> str:
     if p.phase == "cleanup":
         return "Tidying up…"
     if p.phase == "done":
-        return f"Indexed {formatting.count(p.done, 'picture')}"
+        return f"Indexed {formatting.count(p.done, 'file')}"
     if paused:
         return f"Paused at {p.done:,} of {p.total:,}"
     parts = [f"Indexing {p.done:,} of {p.total:,}"]

@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         self.index_status.set_errors(status.error_count)
         if not self.index_worker.running:
             offline = sum(1 for f in status.folders if not f.online)
-            text = f"{formatting.count(status.indexed, 'picture')} indexed"
+            text = f"{formatting.count(status.indexed, 'file')} indexed"
             if status.pending:
                 text += f" · {status.pending:,} waiting"
             if offline:
@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
         self.model.set_results(results)
         self.search_bar.show_suggestions(getattr(results, "suggestions", ()))
         self.statusBar().showMessage(
-            f"Searched {formatting.count(results.searched, 'picture')} in {results.elapsed_ms:.0f} ms"
+            f"Searched {formatting.count(results.searched, 'image')} in {results.elapsed_ms:.0f} ms"
             + (" · indexing continues" if self.index_worker.running else ""), 8000)
         self._after_rows_changed()
         if self.model.rowCount() and not self.results_view.currentIndex().isValid():

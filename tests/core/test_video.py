@@ -150,3 +150,19 @@ def test_cli_lists_a_video_once_with_its_moment(tmp_path: Path, tiny_model_dir: 
     assert hit["duration_s"] == pytest.approx(6.0, abs=0.2)
     assert main(["--data-dir", data, "search", "party type:video", "--all"]) == 0
     assert f"party.mp4  @ {hit['frame_ms'] / 1000:.1f} s" in capsys.readouterr().out
+
+
+def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:
+    import av
+    import numpy as np
+
+    path = tmp_path / "voice-memo.m4a.mp4"
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("aac", rate=44100, layout="mono")
+        for i in range(20):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), dtype=np.float32), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = 44100, i * 1024
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    with pytest.raises(DecodeError, match="no video track"):
+        video.probe(path)

@@ -2,7 +2,7 @@
 
     xvfb-run -a -s "-screen 0 1400x900x24" python -m tests.desktop.screenshots OUT_DIR
 
-Writes welcome.png, empty.png, results.png, preview.png, sketch.png, indexing.png and
+Writes welcome.png, empty.png, results.png, preview.png, video.png, sketch.png, indexing.png and
 errors.png to OUT_DIR. The library is a generated held-out gallery (tests/oracle/scenes.py)
 indexed with the oracle model, so the results are real search results. Under Xvfb the
 screenshots are of real windows (grabbed from the screen, decorations excluded); with
@@ -26,6 +26,8 @@ from photolens.desktop.app import app_icon, load_style
 from photolens.desktop.main_window import MainWindow
 from tests.desktop.helpers import RecordingActions
 from tests.desktop.pictures import make_many
+from tests.e2e import oracle_gallery as og
+from tests.helpers import make_video
 from tests.oracle import scenes
 
 ORACLE = Path(__file__).resolve().parents[1] / "fixtures" / "models" / "oracle"
@@ -66,6 +68,10 @@ def make_gallery(folder: Path) -> None:
     for sub in ("Holidays", "Garden"):
         (folder / sub / "manifest.json").unlink()
     (folder / "Garden" / "half-copied.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    rng = scenes.scene_rng(scenes.held_out_seed(23, 0))
+    moments = [scenes.render_style(og._scene(k, c, rng), "photo", 320, rng)  # noqa: SLF001
+               for k, c in (("star", "yellow"), ("square", "green"), ("circle", "red"), ("heart", "pink"))]
+    make_video(folder / "Videos" / "party.mp4", moments, seconds_each=4, fps=10)
 
 
 def window_for(lib: Library, work: Path, name: str) -> MainWindow:
@@ -115,6 +121,10 @@ def main(argv: list[str]) -> int:
 
         window.results_view.setCurrentIndex(window.model.index(min(6, window.model.rowCount() - 1), 0))
         shoot(app, window, out / "preview.png")
+        clip = next(i for i, h in enumerate(window.model.hits) if h.media_type == "video")
+        window.results_view.setCurrentIndex(window.model.index(clip, 0))
+        settle(app, 1.0)
+        shoot(app, window, out / "video.png")
 
         done.clear()
         pad = window.dialogs.open_sketch_pad()

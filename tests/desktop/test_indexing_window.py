@@ -58,7 +58,7 @@ def test_pause_resume_and_search_while_indexing(qtbot, make_window, fresh_librar
         qtbot.mouseClick(window.index_status.pause_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(window.search.last_results.hits) == 60, timeout=10_000)
     assert any(p.phase == "index" and p.total == 60 for p in seen)
-    qtbot.waitUntil(lambda: "60 pictures indexed" in window.index_status.label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "60 files indexed" in window.index_status.label.text(), timeout=5000)
     assert not window.index_status.pause_button.isVisible()
 
 
