@@ -12,7 +12,7 @@ lookup + ranking.
 Each size is measured in a fresh child process: open time (`Library.open` + first access
 to `lib.vectors`, which loads the index file and checks it against SQLite), the first
 (cold) query, p50/p95 of warm queries, a breakdown (text tower, vector search, exact
-search for comparison, file lookup), recall of HNSW against exact search, and memory
+search for comparison, file lookup, the video-frame lookup), recall of HNSW against exact search, and memory
 (VmRSS / VmHWM from /proc). A second child opens the library read-only, as a second
 instance does (the engine memory-maps the saved index either way).
 
@@ -230,7 +230,7 @@ def _child_measure(job: dict) -> dict:
                 "queries": len(lat)})
     # breakdown
     emb = lib.embedder
-    enc, vs, ex, fl = [], [], [], []
+    enc, vs, ex, fl, fr = [], [], [], [], []
     qvecs = []
     for text in texts:
         t = time.perf_counter()
@@ -243,6 +243,9 @@ def _child_measure(job: dict) -> dict:
         t = time.perf_counter()
         lib.catalog.files_for_items([int(k) for k in keys[:50]])
         fl.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        lib.catalog.item_frames([int(k) for k in keys])  # one result per video
+        fr.append((time.perf_counter() - t) * 1000)
     reps = 3 if n > 200_000 else len(texts)
     for q in qvecs[:reps]:
         t = time.perf_counter()
@@ -250,6 +253,7 @@ def _child_measure(job: dict) -> dict:
         ex.append((time.perf_counter() - t) * 1000)
     out.update({"text_tower_ms": percentile(enc, 50), "vector_search_ms": percentile(vs, 50),
                 "exact_search_ms": percentile(ex, 50), "file_lookup_ms": percentile(fl, 50),
+                "frame_lookup_ms": percentile(fr, 50),
                 "mode": "exact" if n <= vmod.EXACT_SEARCH_MAX else "hnsw"})
     if n > vmod.EXACT_SEARCH_MAX:  # HNSW: how many of exact search's top 50 does it return?
         recalls = []
@@ -432,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warm queries ({r['queries']}, {r['mode']} search): p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, "
               f"max {r['max_ms']:.1f} ms")
         print(f"  breakdown (p50): text tower {r['text_tower_ms']:.1f} ms, vector search k=100 {r['vector_search_ms']:.2f} ms "
-              f"(exact would be {r['exact_search_ms']:.1f} ms), file lookup of 50 {r['file_lookup_ms']:.2f} ms"
+              f"(exact would be {r['exact_search_ms']:.1f} ms), file lookup of 50 {r['file_lookup_ms']:.2f} ms, "
+              f"video frame lookup of 100 {r['frame_lookup_ms']:.2f} ms"
               + (f"; HNSW recall@50 vs exact {r['hnsw_recall_at_50']:.3f} (queries near the data: "
                  f"{r['hnsw_recall_at_50_near']:.3f})" if "hnsw_recall_at_50" in r else ""))
         print(f"memory: RSS after open {r['rss_after_open_mib']:.0f} MiB, at end {r['rss_end_mib']:.0f} MiB, "
