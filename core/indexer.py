@@ -28,6 +28,7 @@ from .catalog import Catalog, FileDone, FileRecord
 from .embed.base import Embedder
 from .errors import DecodeError
 from .media.metadata import MediaMeta, content_hash, read_media_metadata
+from .media.video import MAX_FRAMES, sample_times
 from .media.workers import DecodedFrames, DecodeJob, decode_for_model, init_worker
 from .progress import Controls, IndexProgress, ProgressCallback, RateMeter
 from .scanner import ScanPlan, plan_folder
@@ -257,6 +258,9 @@ class Indexer:
                 errors: list[tuple[int, str]] = []
                 crashes: dict[int, int] = {}
                 max_inflight = self.batch_size * 2 + self.decode_workers
+                # and in frames: a video brings up to MAX_FRAMES (0.6 MB each at 224 px); two
+                # long videos may decode at once, memory stays bounded whatever the mix
+                max_frames = 2 * MAX_FRAMES
 
                 def flush(force: bool = False) -> None:
                     nonlocal last_save
@@ -339,7 +343,8 @@ class Indexer:
                         inflight.append((h, pool.submit(decode_for_model, DecodeJob(h.file.path, config))))
                     if len(done_buffer) + len(errors) >= self.batch_size:
                         flush()
-                    collect(wait_one=len(inflight) >= max_inflight)
+                    collect(wait_one=len(inflight) >= max_inflight
+                            or sum(_expected_frames(x) for x, _ in inflight) >= max_frames)
                 if controls.cancel.is_set():
                     for _, fut in inflight:
                         fut.cancel()
@@ -368,6 +373,13 @@ class Indexer:
         log.warning("a decode worker died; restarting the worker pool")
         pool.shutdown(wait=False, cancel_futures=True)
         return self._new_pool()
+
+
+def _expected_frames(h: _Hashed) -> int:
+    """Frames a queued decode will bring: 1 for a picture, the sampling plan for a video."""
+    if h.meta is None or h.meta.media_type != "video":
+        return 1
+    return len(sample_times(h.meta.duration_s or 0.0))
 
 
 def _count(decoded: np.ndarray | DecodedFrames) -> int:
