@@ -13,6 +13,7 @@ from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from photolens.core.media.decode import is_image_path
+from photolens.core.media.video import is_video_path
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +42,15 @@ def pil_to_qimage(image: Image.Image) -> QImage:
 
 
 def local_image_paths(mime: QMimeData) -> list[Path]:
-    """Local image files named by a drop or a paste (file manager URLs)."""
+    """Local image (or video: its middle frame is the example) files named by a drop or a
+    paste (file manager URLs)."""
     if not mime.hasUrls():
         return []
     out = []
     for url in mime.urls():
         if url.isLocalFile():
             path = Path(url.toLocalFile())
-            if is_image_path(path) and path.is_file():
+            if (is_image_path(path) or is_video_path(path)) and path.is_file():
                 out.append(path)
     return out
 

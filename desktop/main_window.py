@@ -295,8 +295,15 @@ class MainWindow(QMainWindow):
         self.search.set_image(image)
 
     def choose_query_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Search with an example picture", str(Path.home()),
-                                              "Images (*.jpg *.jpeg *.png *.webp *.heic *.tif *.tiff *.bmp *.gif)")
+        from photolens.core.media.decode import IMAGE_EXTENSIONS
+        from photolens.core.media.video import VIDEO_EXTENSIONS
+
+        def patterns(extensions: frozenset[str]) -> str:
+            return " ".join(f"*{e}" for e in sorted(extensions))
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Search with an example picture", str(Path.home()),
+            f"Images ({patterns(IMAGE_EXTENSIONS)});;Videos: their middle frame ({patterns(VIDEO_EXTENSIONS)})")
         if path:
             self.search.set_image(Path(path))
 

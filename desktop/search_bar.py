@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photolens.core.errors import DecodeError
+from photolens.core.media.video import is_video_path, read_frame
 from photolens.core.query.rank import Suggestion
 
-from .images import mime_has_image
+from .images import mime_has_image, pil_to_qimage
 from .query_state import QueryState
 
 log = logging.getLogger(__name__)
@@ -205,6 +207,13 @@ def _chip_icon(image: object) -> QPixmap | None:
         return QPixmap.fromImage(image)
     if image is None:
         return None
+    if is_video_path(str(image)):
+        try:
+            frame = read_frame(str(image), min_side=CHIP_ICON * 2)
+        except DecodeError:
+            return None
+        frame.thumbnail((CHIP_ICON * 2, CHIP_ICON * 2))
+        return QPixmap.fromImage(pil_to_qimage(frame))
     reader = QImageReader(str(image))
     reader.setAutoTransform(True)
     size = reader.size()

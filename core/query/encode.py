@@ -22,6 +22,7 @@ from ..catalog import Catalog
 from ..embed.base import Embedder, l2_normalize
 from ..errors import DecodeError, QueryError
 from ..media.decode import open_image
+from ..media.video import is_video_path, probe, read_frame
 from .model import ImageSource, SearchQuery
 
 COMPOSE_ALPHA = 1.0
@@ -30,9 +31,12 @@ _CLAUSES = re.compile(r"(?<=[.!?;,])\s+|\s+(?=(?:and|with|but|while)\s)")
 
 
 def load_query_image(source: ImageSource) -> Image.Image:
+    """The example picture; for a video file, its middle frame."""
     if isinstance(source, Image.Image):
         return source.convert("RGB")
     try:
+        if is_video_path(source):
+            return read_frame(source, int(probe(source).duration_s * 500))
         return open_image(Path(source))
     except DecodeError as exc:
         raise QueryError(f"Cannot use {source} as a query image: {exc}") from exc

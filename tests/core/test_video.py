@@ -93,6 +93,10 @@ def test_video_is_indexed_as_frames_and_found_at_its_moment(lib: Library, media:
     assert [h.path for h in hits].count(clip) == 1  # one result per video, not per frame
     assert len(hits) == 4
 
+    # a video file as the example: its middle frame (3 s: the second scene)
+    by_clip = lib.search(SearchQuery(image=media / "clips" / "party.mp4", limit=3, collapse_duplicates=False)).hits
+    assert by_clip[0].path == clip and by_clip[0].frame_ms is not None and by_clip[0].frame_ms >= 3000
+
     only_videos = lib.search(SearchQuery(text="party type:video", limit=10, collapse_duplicates=False)).hits
     assert [h.path for h in only_videos] == [clip]
     assert all(h.media_type == "image" for h in lib.search("type:image anything").hits)

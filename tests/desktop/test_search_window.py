@@ -232,4 +232,17 @@ def test_a_video_shows_at_its_best_moment(qtbot, make_window, tmp_path: Path, ti
         window.preview.buttons["copy_image"].click()  # the frame at that moment
         qtbot.waitUntil(lambda: len(window.desktop.copied_images) == 1, timeout=5000)
         assert (window.desktop.copied_images[0].width(), window.desktop.copied_images[0].height()) == (96, 72)
+        # a video dropped on the window is an example: its middle frame
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(clips / "party.mp4"))])
+        pos = QPointF(window.width() / 2, window.height() / 2)
+        enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, enter)
+        assert enter.isAccepted()
+        drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                          Qt.KeyboardModifier.NoModifier)
+        results = wait_results(qtbot, window, lambda: QApplication.sendEvent(window, drop))
+        assert "Like: party.mp4" in window.search_bar.chip_texts()
+        assert results.hits[0].path == str(clips / "party.mp4")
         window.shutdown()
