@@ -19,14 +19,33 @@ for name, colour, shape in [("red-circle", (215, 35, 35), "circle"), ("blue-squa
     im = Image.new("RGB", (128, 128), (242, 242, 238)); d = ImageDraw.Draw(im)
     (d.ellipse if shape == "circle" else d.rectangle)((34, 34, 94, 94), fill=colour)
     im.save(out / f"{name}.png")
+try:  # a video whose second half shows the red circle (PyAV is a runtime dependency)
+    import av
+except ImportError:
+    sys.exit(0)
+with av.open(str(out / "clip.mp4"), mode="w") as f:
+    s = f.add_stream("libx264", rate=10); s.width = s.height = 128; s.pix_fmt = "yuv420p"
+    for colour in [(40, 160, 60), (215, 35, 35)]:
+        im = Image.new("RGB", (128, 128), (242, 242, 238)); ImageDraw.Draw(im).ellipse((34, 34, 94, 94), fill=colour)
+        for _ in range(30):
+            f.mux(s.encode(av.VideoFrame.from_image(im)))
+    f.mux(s.encode(None))
 PY
 
 QT_QPA_PLATFORM=offscreen "$APP" --data-dir "$WORK/data" --quit-after 3
 "$APP" --version
 "$APP" --data-dir "$WORK/data" index "$WORK/pics" --model-path "$MODEL"
-TOP="$("$APP" --data-dir "$WORK/data" search "a red circle" --limit 1 --json)"
+TOP="$("$APP" --data-dir "$WORK/data" search "a red circle type:image" --limit 1 --json)"
 echo "top result: $TOP"
 case "$TOP" in
   *red-circle.png*) echo "smoke test passed" ;;
   *) echo "smoke test FAILED: the red circle was not first" >&2; exit 1 ;;
 esac
+if [ -f "$WORK/pics/clip.mp4" ]; then
+  CLIP="$("$APP" --data-dir "$WORK/data" search "a red circle type:video" --limit 1 --json)"
+  echo "top video: $CLIP"
+  case "$CLIP" in
+    *clip.mp4*'"frame_ms": 4000'*) echo "video smoke test passed" ;;
+    *) echo "smoke test FAILED: the clip was not found at its red-circle moment" >&2; exit 1 ;;
+  esac
+fi

@@ -97,6 +97,8 @@ def run_search(
     limit = max(1, query.limit)
     fetch = max(limit * 2 + len(query.like_items), TYPICAL_RANK) * (3 if negatives else 1)
     exclude = set(query.like_items) | set(query.unlike_items)
+    # the examples' own content stays out of the results: every frame of a liked video too
+    exclude_content = {c for c, _ in catalog.item_frames(sorted(exclude)).values()} if exclude else set()
     # Hubness correction (query/hubness.py) by default: only for queries with words, and only
     # when the model ships its own query bank. tests/bench/oracle_eval.py --planted-hubs 8
     # --generic-bank (README, "Ranking"): with the oracle's bank, text queries with a crafted
@@ -112,7 +114,7 @@ def run_search(
         vecs = l2_normalize(vectors.vectors(keys)) if len(keys) else np.zeros((0, embedder.dim), np.float32)
         if use_hubness and hubs is not None and len(keys) > 1:
             sims = hubs().adjust(sims, keys, vecs, len(vectors))
-        keys, sims, vecs, frame_ms = _best_frame_per_file(catalog, keys, sims, vecs)
+        keys, sims, vecs, frame_ms = _best_frame_per_file(catalog, keys, sims, vecs, exclude_content)
         # A long video's frames can fill the candidates: fetch deeper until enough files.
         if len(keys) >= limit * 2 or fetched < fetch or fetch >= total:
             break
@@ -170,15 +172,16 @@ def run_search(
 
 
 def _best_frame_per_file(
-    catalog: Catalog, keys: np.ndarray, sims: np.ndarray, vecs: np.ndarray
+    catalog: Catalog, keys: np.ndarray, sims: np.ndarray, vecs: np.ndarray, exclude: set[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A video is one result: its best-matching sampled frame stands for it (and gives the
-    moment to show). Returns the kept rows, best first, and each one's frame_ms."""
+    moment to show). Content in `exclude` (hashes) is dropped. Returns the kept rows, best
+    first, and each one's frame_ms."""
     if not len(keys):
         return keys, sims, vecs, np.zeros(0, dtype=np.int64)
     frames = catalog.item_frames([int(k) for k in keys])
     order = np.argsort(-sims, kind="stable")
-    seen: set[str] = set()
+    seen: set[str] = set(exclude or ())
     kept: list[int] = []
     for i in order:
         content, _ = frames.get(int(keys[i]), (f"?{i}", 0))

@@ -97,6 +97,10 @@ def test_video_is_indexed_as_frames_and_found_at_its_moment(lib: Library, media:
     by_clip = lib.search(SearchQuery(image=media / "clips" / "party.mp4", limit=3, collapse_duplicates=False)).hits
     assert by_clip[0].path == clip and by_clip[0].frame_ms is not None and by_clip[0].frame_ms >= 3000
 
+    # "more like this" on the video: the example's other frames are not results either
+    more = lib.search(SearchQuery(like_items=(hits[0].item_id,), limit=10, collapse_duplicates=False)).hits
+    assert clip not in [h.path for h in more] and len(more) == 3
+
     only_videos = lib.search(SearchQuery(text="party type:video", limit=10, collapse_duplicates=False)).hits
     assert [h.path for h in only_videos] == [clip]
     assert all(h.media_type == "image" for h in lib.search("type:image anything").hits)
