@@ -243,7 +243,9 @@ class MainWindow(QMainWindow):
         self.actions_.pause.setText("Resume indexing" if paused else "Pause indexing")
 
     def _on_indexing_finished(self, report: object) -> None:
+        """A run or a live batch ended (files changed, a folder went offline or came back)."""
         self.search.refresh()
+        self.refresh_status()
 
     def _on_worker_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ModelNotFoundError | ModelFormatError):

@@ -141,6 +141,14 @@ def test_pictures_added_or_deleted_while_open_are_picked_up(qtbot, make_window, 
         (pictures / "many_000.png").unlink()
         qtbot.waitUntil(lambda: str(pictures / "many_000.png") not in shown(), timeout=INDEX_TIMEOUT_MS)
         assert len(shown()) == 3
+        # the drive is unplugged, then comes back: the window says so, and nothing is lost
+        parked = tmp_path / "unplugged"
+        pictures.rename(parked)
+        label = window.index_status.label
+        qtbot.waitUntil(lambda: "1 folder not reachable" in label.text() and not shown(), timeout=INDEX_TIMEOUT_MS)
+        parked.rename(pictures)
+        qtbot.waitUntil(lambda: "not reachable" not in label.text() and len(shown()) == 3, timeout=INDEX_TIMEOUT_MS)
+        assert "3 files indexed" in label.text()
     finally:
         window.shutdown()
         lib.close()
