@@ -97,29 +97,16 @@ def run_search(
     limit = max(1, query.limit)
     fetch = max(limit * 2 + len(query.like_items), TYPICAL_RANK) * (3 if negatives else 1)
     exclude = set(query.like_items) | set(query.unlike_items)
-    # the examples' own content stays out of the results: every frame of a liked video too
-    exclude_content = {c for c, _ in catalog.item_frames(sorted(exclude)).values()} if exclude else set()
     # Hubness correction (query/hubness.py) by default: only for queries with words, and only
     # when the model ships its own query bank. tests/bench/oracle_eval.py --planted-hubs 8
     # --generic-bank (README, "Ranking"): with the oracle's bank, text queries with a crafted
     # hub in their top 5 fell from 18.8% to 16.7% and text recall@5 rose 0.938 -> 0.948, with
     # the hub-free gallery ranked exactly as before; with the generic bank, no change.
     use_hubness = (hubness_by_default and bool(text)) if query.hubness is None else query.hubness
-    total = len(vectors) if allowed is None else len(allowed)
-    while True:
-        keys, sims = vectors.search(q, fetch, allowed=allowed)
-        fetched = len(keys)
-        keep = np.array([int(k) not in exclude for k in keys], dtype=bool)
-        keys, sims = keys[keep], sims[keep]
-        vecs = l2_normalize(vectors.vectors(keys)) if len(keys) else np.zeros((0, embedder.dim), np.float32)
-        if use_hubness and hubs is not None and len(keys) > 1:
-            sims = hubs().adjust(sims, keys, vecs, len(vectors))
-        keys, sims, vecs, frame_ms = _best_frame_per_file(catalog, keys, sims, vecs, exclude_content)
-        # A long video's frames can fill the candidates: fetch deeper until enough files.
-        if len(keys) >= limit * 2 or fetched < fetch or fetch >= total:
-            break
-        fetch *= 4
-        log.debug("video frames filled the candidates (%d files): fetching %d", len(keys), fetch)
+    adjust = None
+    if use_hubness and hubs is not None:
+        adjust = lambda s, k, v: hubs().adjust(s, k, v, len(vectors))  # noqa: E731
+    keys, sims, vecs, frame_ms = _candidates(q, fetch, limit, catalog, vectors, allowed, exclude, adjust)
     demoted = _negative_mask(vecs, negatives, embedder) if negatives else np.zeros(len(keys), bool)
     order = np.lexsort((-sims, demoted))  # strong first, then by score
     keys, sims, vecs, demoted, frame_ms = keys[order], sims[order], vecs[order], demoted[order], frame_ms[order]
@@ -169,6 +156,32 @@ def run_search(
     log.debug("search %r: %d hits in %.1f ms", query.text, len(hits), elapsed)
     searched = len(vectors) if allowed is None else len(allowed)
     return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions)
+
+
+def _candidates(
+    q: np.ndarray, fetch: int, limit: int, catalog: Catalog, vectors: VectorStore, allowed: np.ndarray | None,
+    exclude: set[int], adjust: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The nearest items, one per file (a video at its best frame), without the query's own
+    examples (all frames of an example video), scores adjusted by `adjust` (hubness).
+    Returns keys, scores, unit vectors and frame_ms, best first."""
+    # the examples' own content stays out of the results: every frame of a liked video too
+    exclude_content = {c for c, _ in catalog.item_frames(sorted(exclude)).values()} if exclude else set()
+    total = len(vectors) if allowed is None else len(allowed)
+    while True:
+        keys, sims = vectors.search(q, fetch, allowed=allowed)
+        fetched = len(keys)
+        keep = np.array([int(k) not in exclude for k in keys], dtype=bool)
+        keys, sims = keys[keep], sims[keep]
+        vecs = l2_normalize(vectors.vectors(keys)) if len(keys) else np.zeros((0, len(q)), np.float32)
+        if adjust is not None and len(keys) > 1:
+            sims = adjust(sims, keys, vecs)
+        keys, sims, vecs, frame_ms = _best_frame_per_file(catalog, keys, sims, vecs, exclude_content)
+        # A long video's frames can fill the candidates: fetch deeper until enough files.
+        if len(keys) >= limit * 2 or fetched < fetch or fetch >= total:
+            return keys, sims, vecs, frame_ms
+        fetch *= 4
+        log.debug("video frames filled the candidates (%d files): fetching %d", len(keys), fetch)
 
 
 def _best_frame_per_file(
