@@ -342,6 +342,20 @@ class Catalog:
             out.update((int(i), (h, int(ms or 0))) for i, h, ms in rows)
         return out
 
+    def frame_times(self, content_hashes: Sequence[str]) -> dict[str, tuple[int, ...]]:
+        """content hash -> the frame_ms of its items, in order (a video's sampled moments)."""
+        out: dict[str, list[int]] = {}
+        hashes = list(dict.fromkeys(content_hashes))
+        for i in range(0, len(hashes), 900):
+            chunk = hashes[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT hash, frame_ms FROM items WHERE hash IN ({marks}) ORDER BY hash, frame_ms", chunk
+            )
+            for h, ms in rows:
+                out.setdefault(h, []).append(int(ms or 0))
+        return {h: tuple(v) for h, v in out.items()}
+
     def orphan_items(self) -> list[int]:
         """Items no file refers to any more (their vectors can go)."""
         rows = self.conn.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from photolens.core.query.model import SearchHit
 
 from . import formatting
+from .moments_strip import MomentsStrip
 from .thumbnail_loader import GRID_PX, PREVIEW_PX, ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,10 @@ class PreviewPane(QWidget):
 
         page = QWidget()
         self.picture = _PictureView(page)
+        self.strip = MomentsStrip(loader, page)
+        self.strip.setVisible(False)
+        self.strip.moment_chosen.connect(self._show_moment)
+        self._best_ms: int | None = None
         self.title = QLabel(page)
         self.title.setObjectName("previewTitle")
         self.title.setWordWrap(True)
@@ -119,6 +125,7 @@ class PreviewPane(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.picture, 1)
+        layout.addWidget(self.strip)
         layout.addWidget(self.title)
         layout.addLayout(form)
         layout.addLayout(grid)
@@ -157,10 +164,11 @@ class PreviewPane(QWidget):
             "Copies": "none" if not hit.duplicates else formatting.count(len(hit.duplicates), "other copy", "other copies"),
         }
         video = hit.frame_ms is not None
+        self._best_ms = hit.frame_ms
         if video:
-            values["Moment"] = (f"best match at {formatting.clock(hit.frame_ms / 1000)}"  # type: ignore[operator]
-                                f" of {formatting.clock(hit.duration_s)}")
+            values["Moment"] = self._moment_text(hit)
         self._form.setRowVisible(self.fields["Moment"], video)
+        self.strip.show_moments(hit.path, hit.moments if video else (), hit.frame_ms)
         for name, value in values.items():
             self.fields[name].setText(value)
         near = getattr(hit, "near_duplicates", ())
@@ -171,6 +179,22 @@ class PreviewPane(QWidget):
         frame = hit.frame_ms or 0
         big = self._loader.pixmap(hit.path, PREVIEW_PX, frame)
         self.picture.set_pixmap(big or self._loader.pixmap(hit.path, GRID_PX, frame))
+
+    def _moment_text(self, hit: SearchHit) -> str:
+        shown, best = hit.frame_ms or 0, self._best_ms
+        of = f" of {formatting.clock(hit.duration_s)}"
+        if shown == best:
+            return f"best match at {formatting.clock(shown / 1000)}{of}"
+        return f"{formatting.clock(shown / 1000)}{of} (best match at {formatting.clock((best or 0) / 1000)})"
+
+    def _show_moment(self, frame_ms: int) -> None:
+        """Another moment of the video: shown large; Copy image copies it."""
+        if self.hit is None or self.hit.frame_ms is None or frame_ms == self.hit.frame_ms:
+            return
+        self.hit = replace(self.hit, frame_ms=frame_ms)
+        self.fields["Moment"].setText(self._moment_text(self.hit))
+        big = self._loader.pixmap(self.hit.path, PREVIEW_PX, frame_ms)
+        self.picture.set_pixmap(big or self._loader.pixmap(self.hit.path, GRID_PX, frame_ms))
 
     def _on_thumbnail(self, path: str, size: int) -> None:
         if self.hit is None or path != self.hit.path:

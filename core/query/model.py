@@ -77,6 +77,7 @@ class SearchHit:
     near_duplicates: tuple[str, ...] = ()  # bursts, edited copies: collapsed into this hit
     frame_ms: int | None = None  # videos: the moment that matched best (ms from the start)
     duration_s: float | None = None  # videos
+    moments: tuple[int, ...] = ()  # videos: the frame_ms of every sampled frame
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -84,7 +85,7 @@ class SearchHit:
             "item_id": self.item_id, "file_id": self.file_id, "duplicates": list(self.duplicates),
             "width": self.width, "height": self.height, "taken_at": self.taken_at,
             "camera": self.camera, "media_type": self.media_type, "near_duplicates": list(self.near_duplicates),
-            "frame_ms": self.frame_ms, "duration_s": self.duration_s,
+            "frame_ms": self.frame_ms, "duration_s": self.duration_s, "moments": list(self.moments),
         }
 
 

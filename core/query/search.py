@@ -131,6 +131,8 @@ def run_search(
     groups = groups[:limit]
 
     files = catalog.files_for_items([int(keys[i]) for g in groups for i in g])
+    videos = [fs[0].hash for fs in files.values() if fs and fs[0].media_type == "video" and fs[0].hash]
+    moments = catalog.frame_times(videos) if videos else {}
     hits: list[SearchHit] = []
     for group in groups:
         lead = int(keys[group[0]])
@@ -146,7 +148,7 @@ def run_search(
             width=first.width, height=first.height, taken_at=first.taken_at, camera=camera,
             media_type=first.media_type, near_duplicates=near,
             frame_ms=int(frame_ms[group[0]]) if first.media_type == "video" else None,
-            duration_s=first.duration_s,
+            duration_s=first.duration_s, moments=moments.get(first.hash or "", ()),
         ))
     suggestions: tuple[Suggestion, ...] = ()
     if query.suggest and vocab is not None and text:

@@ -90,6 +90,7 @@ def test_video_is_indexed_as_frames_and_found_at_its_moment(lib: Library, media:
     assert hits[0].path == clip and hits[0].media_type == "video"
     assert hits[0].frame_ms is not None and hits[0].frame_ms >= 3000
     assert hits[0].duration_s == pytest.approx(6.0, abs=0.2)
+    assert hits[0].moments == (0, 2000, 4000) and all(h.moments == () for h in hits[1:])
     assert [h.path for h in hits].count(clip) == 1  # one result per video, not per frame
     assert len(hits) == 4
 

@@ -147,8 +147,8 @@ def test_pictures_added_or_deleted_while_open_are_picked_up(qtbot, make_window, 
         label = window.index_status.label
         qtbot.waitUntil(lambda: "1 folder not reachable" in label.text() and not shown(), timeout=INDEX_TIMEOUT_MS)
         parked.rename(pictures)
-        qtbot.waitUntil(lambda: "not reachable" not in label.text() and len(shown()) == 3, timeout=INDEX_TIMEOUT_MS)
-        assert "3 files indexed" in label.text()
+        qtbot.waitUntil(lambda: "3 files indexed" in label.text() and "not reachable" not in label.text()
+                        and len(shown()) == 3, timeout=INDEX_TIMEOUT_MS)
     finally:
         window.shutdown()
         lib.close()

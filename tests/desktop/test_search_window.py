@@ -118,6 +118,7 @@ def test_double_click_opens_and_the_preview_acts(qtbot, window) -> None:  # noqa
     assert window.preview.fields["Dimensions"].text().startswith("128 × 128")
     assert window.preview.fields["Folder"].text() == str(Path(hit.path).parent)
     assert not window.preview.fields["Moment"].isVisible()  # pictures have no moment
+    assert not window.preview.strip.isVisible()
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.desktop.opened[-1] == hit.path
     window.preview.buttons["reveal"].click()
@@ -232,6 +233,20 @@ def test_a_video_shows_at_its_best_moment(qtbot, make_window, tmp_path: Path, ti
         window.preview.buttons["copy_image"].click()  # the frame at that moment
         qtbot.waitUntil(lambda: len(window.desktop.copied_images) == 1, timeout=5000)
         assert (window.desktop.copied_images[0].width(), window.desktop.copied_images[0].height()) == (96, 72)
+        # the strip of moments: every sampled frame, the best one current; another one is shown
+        strip = window.preview.strip
+        assert strip.isVisible() and strip.moments() == [0, 2000, 4000]
+        assert strip.current() == hit.frame_ms
+        qtbot.waitUntil(lambda: not strip.buttons[0].icon().isNull(), timeout=5000)
+        other = 0 if hit.frame_ms else 4000
+        strip.buttons[strip.moments().index(other)].click()
+        assert strip.current() == other
+        assert window.preview.hit.frame_ms == other
+        assert window.preview.fields["Moment"].text().endswith(f"(best match at 0:0{hit.frame_ms // 1000})")
+        window.preview.buttons["copy_image"].click()
+        qtbot.waitUntil(lambda: len(window.desktop.copied_images) == 2, timeout=5000)
+        centre = window.desktop.copied_images[1].pixelColor(48, 36)
+        assert (centre.green() > 150) == (other >= 3000)  # the green square is the second scene
         # a video dropped on the window is an example: its middle frame
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(clips / "party.mp4"))])
