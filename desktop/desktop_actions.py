@@ -20,8 +20,33 @@ from photolens.core.media.video import is_video_path, read_frame
 log = logging.getLogger(__name__)
 
 
+# Players that can start at a given moment: (executable, arguments before the file).
+SEEKING_PLAYERS: tuple[tuple[str, str], ...] = (("mpv", "--start={s:.1f}"), ("vlc", "--start-time={s:.1f}"))
+
+
+def seeking_player(seconds: float) -> tuple[str, list[str]] | None:
+    """The installed player (mpv, VLC) that opens a video at `seconds`, with its arguments."""
+    for name, flag in SEEKING_PLAYERS:
+        exe = shutil.which(name)
+        if exe:
+            return exe, [flag.format(s=max(0.0, seconds))]
+    return None
+
+
 class DesktopActions:
     """The platform side of result actions; every method returns whether it worked."""
+
+    def open_video_at(self, path: str, seconds: float) -> bool:
+        """Open a video at a moment with an installed player that can seek there (mpv,
+        VLC); False when there is none (the caller opens it normally)."""
+        player = seeking_player(seconds)
+        if player is None:
+            return False
+        exe, args = player
+        ok = QProcess.startDetached(exe, [*args, path])[0]
+        if not ok:
+            log.warning("%s did not start for %s", exe, path)
+        return bool(ok)
 
     def open(self, path: str) -> bool:
         """Open in the default application."""

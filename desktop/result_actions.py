@@ -42,9 +42,22 @@ class ResultActions(QObject):
         return hits or ([current] if current is not None else [])
 
     def open(self, hit: SearchHit | None = None) -> None:
+        """Open in the default app; a video at its best moment when a player can seek there."""
         hit = hit or self.current()
-        if hit is not None and not self.w.desktop.open(hit.path):
-            self._say(f"No application could open {hit.path}", 6000)
+        if hit is None:
+            return
+        if hit.frame_ms:  # a video, past its first frame (at 0:00 a plain open is right)
+            moment = formatting.clock(hit.frame_ms / 1000)
+            if self.w.desktop.open_video_at(hit.path, hit.frame_ms / 1000):
+                self._say(f"Playing {Path(hit.path).name} from {moment}")
+                return
+            if self.w.desktop.open(hit.path):
+                self._say(f"Opened {Path(hit.path).name}: the match is at {moment} "
+                          "(install mpv or VLC to start there)", 10000)
+                return
+        elif self.w.desktop.open(hit.path):
+            return
+        self._say(f"No application could open {hit.path}", 6000)
 
     def open_index(self, index: QModelIndex) -> None:
         self.open(self.w.model.hit(index))

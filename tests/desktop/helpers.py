@@ -17,12 +17,19 @@ class RecordingActions(DesktopActions):
 
     def __init__(self) -> None:
         self.opened: list[str] = []
+        self.seeking_player = False  # whether open_video_at finds a player that can seek
         self.revealed: list[str] = []
         self.copied_paths: list[list[str]] = []
         self.copied_images: list[QImage] = []
 
     def open(self, path: str) -> bool:
         self.opened.append(path)
+        return True
+
+    def open_video_at(self, path: str, seconds: float) -> bool:
+        if not self.seeking_player:
+            return False
+        self.opened.append(f"{path}@{seconds:g}")
         return True
 
     def reveal(self, path: str) -> bool:

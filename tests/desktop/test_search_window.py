@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -233,6 +234,15 @@ def test_a_video_shows_at_its_best_moment(qtbot, make_window, tmp_path: Path, ti
         window.preview.buttons["copy_image"].click()  # the frame at that moment
         qtbot.waitUntil(lambda: len(window.desktop.copied_images) == 1, timeout=5000)
         assert (window.desktop.copied_images[0].width(), window.desktop.copied_images[0].height()) == (96, 72)
+        # Open: at the moment when a player can seek there, else from the start with a word
+        later = replace(hit, frame_ms=4000)
+        window.results.open(later)
+        assert window.desktop.opened[-1] == hit.path
+        assert "the match is at" in window.statusBar().currentMessage()
+        window.desktop.seeking_player = True
+        window.results.open(later)
+        assert window.desktop.opened[-1] == f"{hit.path}@4"
+        assert window.statusBar().currentMessage() == "Playing party.mp4 from 0:04"
         # the strip of moments: every sampled frame, the best one current; another one is shown
         strip = window.preview.strip
         assert strip.isVisible() and strip.moments() == [0, 2000, 4000]
@@ -261,3 +271,14 @@ def test_a_video_shows_at_its_best_moment(qtbot, make_window, tmp_path: Path, ti
         assert "Like: party.mp4" in window.search_bar.chip_texts()
         assert results.hits[0].path == str(clips / "party.mp4")
         window.shutdown()
+
+
+def test_seeking_player_is_mpv_or_vlc(monkeypatch) -> None:  # noqa: ANN001
+    from photolens.desktop import desktop_actions
+
+    monkeypatch.setattr(desktop_actions.shutil, "which", lambda name: f"/usr/bin/{name}" if name == "vlc" else None)
+    assert desktop_actions.seeking_player(42.25) == ("/usr/bin/vlc", ["--start-time=42.2"])
+    monkeypatch.setattr(desktop_actions.shutil, "which", lambda name: f"/opt/{name}")
+    assert desktop_actions.seeking_player(-1) == ("/opt/mpv", ["--start=0.0"])
+    monkeypatch.setattr(desktop_actions.shutil, "which", lambda name: None)
+    assert desktop_actions.seeking_player(3) is None
