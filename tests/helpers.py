@@ -40,8 +40,9 @@ def make_image(path: Path, colour: tuple[int, int, int], size: tuple[int, int] =
 
 
 def make_video(path: Path, scenes: list[Image.Image], *, seconds_each: float = 3.0, fps: int = 10,
-               rotation: int = 0, creation_time: str | None = None) -> Path:
-    """An H.264 MP4 showing each scene in turn for `seconds_each` (PyAV, the app's own decoder)."""
+               rotation: int = 0, creation_time: str | None = None, codec: str = "libx264") -> Path:
+    """A video (H.264 unless `codec` says otherwise; the container follows the file name)
+    showing each scene in turn for `seconds_each` (PyAV, the app's own decoder)."""
     import av
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,8 +50,9 @@ def make_video(path: Path, scenes: list[Image.Image], *, seconds_each: float = 3
     with av.open(str(path), mode="w") as out:
         if creation_time:
             out.metadata["creation_time"] = creation_time
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
+        stream = out.add_stream(codec, rate=fps)
+        stream.width, stream.height = w - w % 2, h - h % 2
+        stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
         stream.options = {"g": str(fps * 2)}  # a keyframe every 2 s: seeking is exercised
         if rotation:
             stream.set_display_rotation(rotation)

@@ -32,6 +32,8 @@ MAX_FRAMES = 48
 MIN_INTERVAL_S = 2.0
 # Frames decoded after a seek while looking for one timestamp (keyframes far apart).
 MAX_DECODE_PER_TARGET = 900
+# Where to seek for a frame at t when the container's seek overshoots: t, then earlier.
+SEEK_BACKOFF_S = (0.0, 3.0, 15.0, 60.0, math.inf)
 
 
 @dataclass(frozen=True)
@@ -141,15 +143,11 @@ def sample_frames(
         times_s = sample_times(probe(path).duration_s)
     out: list[tuple[int, Image.Image]] = []
     with _open(path) as (container, stream):
-        base = stream.time_base  # type: ignore[attr-defined]
-        start = stream.start_time or 0  # type: ignore[attr-defined]
         for t in sorted(times_s):
             ms = int(round(t * 1000))
             if out and ms <= out[-1][0]:
                 continue
-            if t > 0 and base is not None:
-                container.seek(int(start + t / base), stream=stream, backward=True)  # type: ignore[attr-defined]
-            frame = _frame_at(container, stream, t)
+            frame = _seek_frame(container, stream, t)
             if frame is None:
                 break  # past the end (the container's duration was optimistic)
             out.append((ms, _upright(frame, _rotation(frame), min_side)))
@@ -158,15 +156,32 @@ def sample_frames(
     return out
 
 
-def _frame_at(container: object, stream: object, t: float) -> object | None:
-    """The first decoded frame at or after t (seconds from the stream start)."""
-    start = float((stream.start_time or 0) * stream.time_base) if stream.time_base else 0.0  # type: ignore[attr-defined]
-    last = None
-    for i, frame in enumerate(container.decode(stream)):  # type: ignore[attr-defined]
-        last = frame
-        if frame.time is None or frame.time - start >= t - 1e-3 or i >= MAX_DECODE_PER_TARGET:
-            return frame
-    return last if t == 0 else None
+def _seek_frame(container: object, stream: object, t: float) -> object | None:
+    """The first frame at or after t (seconds from the stream start). Seeking lands on a
+    keyframe before t in most containers; some (MPEG-TS) land after it, so when the first
+    frame decoded is already past t the seek is retried further back, last from the start."""
+    base = stream.time_base  # type: ignore[attr-defined]
+    start_pts = stream.start_time or 0  # type: ignore[attr-defined]
+    start = float(start_pts * base) if base else 0.0
+    for back in SEEK_BACKOFF_S:
+        target = max(0.0, t - back)
+        if target > 0 and base is not None:
+            container.seek(int(start_pts + target / base), stream=stream, backward=True)  # type: ignore[attr-defined]
+        else:
+            container.seek(0, stream=stream, backward=True)  # type: ignore[attr-defined]
+        first = True
+        for i, frame in enumerate(container.decode(stream)):  # type: ignore[attr-defined]
+            late = frame.time is not None and frame.time - start > t + 1e-3
+            if first and late and target > 0:
+                break  # landed after t: go further back
+            first = False
+            if frame.time is None or not frame.time - start < t - 1e-3 or i >= MAX_DECODE_PER_TARGET:
+                return frame
+        else:
+            if first and target > 0:
+                continue  # nothing at all after the seek: go further back
+            return None  # the stream ended before t
+    return None
 
 
 def read_frame(path: Path | str, frame_ms: int = 0, *, min_side: int | None = None) -> Image.Image:

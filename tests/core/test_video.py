@@ -48,6 +48,16 @@ def test_frames_are_sampled_at_their_timestamps(tmp_path: Path) -> None:
     assert _close(_centre(video.read_frame(path, 4000)), BLUE)
 
 
+@pytest.mark.parametrize(("name", "codec"), [("clip.mkv", "libx264"), ("clip.webm", "libvpx-vp9"),
+                                            ("clip.avi", "mjpeg"), ("clip.mov", "mpeg4"), ("clip.m2ts", "mpeg2video")])
+def test_other_containers_and_codecs(tmp_path: Path, name: str, codec: str) -> None:
+    path = make_video(tmp_path / name, [scene(RED), scene(BLUE, shape="square")], seconds_each=3, codec=codec)
+    assert video.probe(path).duration_s == pytest.approx(6.0, abs=0.3)
+    frames = video.sample_frames(path)
+    assert [ms for ms, _ in frames] == [0, 2000, 4000]
+    assert _close(_centre(frames[0][1]), RED, 40) and _close(_centre(frames[2][1]), BLUE, 40)
+
+
 def test_rotated_phone_video_is_upright(tmp_path: Path) -> None:
     wide = scene(GREEN, size=(96, 64))
     path = make_video(tmp_path / "portrait.mp4", [wide], seconds_each=1, rotation=90)
