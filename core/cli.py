@@ -296,11 +296,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from .config import load_settings
-    from .doctor import run_checks
+    from .doctor import Check, run_checks
 
     data_dir = args.data_dir or default_data_dir()
-    settings = load_settings(data_dir) if data_dir.exists() else None
+    notes: list[str] = []
+    settings = load_settings(data_dir, notes, repair=False) if data_dir.exists() else None
     checks = run_checks(settings.model if settings else "ViT-B-32", data_dir, settings.model_path if settings else None)
+    checks += [Check("settings", "warn", note, "the app moves a broken file aside when it opens the library")
+               for note in notes]
     if args.json:
         print(json.dumps([c.__dict__ for c in checks]))
     else:

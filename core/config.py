@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-import tomllib
+import tomli_w
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from .errors import PhotolensError
 
@@ -59,54 +67,101 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def load_settings(data_dir: Path) -> Settings:
-    """Read settings.toml; missing file means defaults; a broken file is a clear error."""
+def load_settings(data_dir: Path, notes: list[str] | None = None, *, repair: bool = True) -> Settings:
+    """Read settings.toml; a missing file means defaults.
+
+    A file that does not parse is moved aside (kept, as settings.toml.broken-<time>) when
+    `repair` is true, and defaults are used; a value of the wrong type is ignored. Each is
+    logged and appended to `notes`, which the CLI prints and the app shows.
+    """
     path = data_dir / SETTINGS_FILE
-    if not path.exists():
-        return Settings()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise PhotolensError(f"Cannot read settings file {path}: {exc}") from exc
-    known = {f for f in Settings.__dataclass_fields__}
-    values = {k: v for k, v in raw.items() if k in known}
-    if "exclude_patterns" in values:
-        values["exclude_patterns"] = tuple(values["exclude_patterns"])
-    unknown = set(raw) - known
-    if unknown:
-        log.warning("Ignoring unknown settings in %s: %s", path, ", ".join(sorted(unknown)))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except UnicodeDecodeError as exc:
+        return _broken_file(path, f"it is not UTF-8 text ({exc.reason})", notes, repair)
+    except OSError as exc:
+        raise PhotolensError(f"Cannot read settings file {path}: {exc.strerror or exc}") from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return _broken_file(path, str(exc), notes, repair)
+    values: dict[str, Any] = {}
+    problems = []
+    for key, value in raw.items():
+        if key not in _VALIDATORS:
+            problems.append(f"unknown setting {key!r} ignored")
+            continue
+        ok, converted = _VALIDATORS[key](value)
+        if ok:
+            values[key] = converted
+        else:
+            problems.append(f"{key} = {value!r} is not valid, the default is used")
+    if problems:
+        _note(notes, f"Settings file {path}: " + "; ".join(problems) + ".")
     return Settings(**values)
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"unsupported TOML value {value!r}")
+def _note(notes: list[str] | None, message: str) -> None:
+    log.warning("%s", message)
+    if notes is not None:
+        notes.append(message)
+
+
+def _broken_file(path: Path, reason: str, notes: list[str] | None, repair: bool) -> Settings:
+    if not repair:
+        _note(notes, f"Settings file {path} cannot be read ({reason}); defaults are used.")
+        return Settings()
+    aside = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        os.replace(path, aside)
+    except OSError as exc:
+        _note(notes, f"Settings file {path} cannot be read ({reason}) nor moved aside ({exc.strerror}); "
+                     "defaults are used.")
+        return Settings()
+    _note(notes, f"Settings file {path} could not be read ({reason}). It was kept as {aside.name} "
+                 "and the default settings are used.")
+    return Settings()
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check(pred: Callable[[Any], bool], convert: Callable[[Any], Any] = lambda v: v) -> Callable[[Any], tuple[bool, Any]]:
+    def validate(value: Any) -> tuple[bool, Any]:
+        return (True, convert(value)) if pred(value) else (False, None)
+    return validate
+
+
+_VALIDATORS: dict[str, Callable[[Any], tuple[bool, Any]]] = {
+    "model": _check(lambda v: isinstance(v, str) and bool(v.strip())),
+    "model_path": _check(lambda v: isinstance(v, str) and bool(v)),
+    "exclude_patterns": _check(lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), tuple),
+    "decode_workers": _check(lambda v: _is_int(v) and 0 <= v <= 256),
+    "batch_size": _check(lambda v: _is_int(v) and 1 <= v <= 4096),
+    "low_priority": _check(lambda v: isinstance(v, bool)),
+    "backend": _check(lambda v: v in ("onnx", "torch")),
+    "device": _check(lambda v: isinstance(v, str) and bool(v)),
+    "collapse_duplicates": _check(lambda v: isinstance(v, bool)),
+    "diversity": _check(lambda v: (_is_int(v) or isinstance(v, float)) and 0.0 <= v <= 1.0, float),
+    "hubness": _check(lambda v: isinstance(v, bool)),
+    "extra": _check(lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), dict),
+}
+assert set(_VALIDATORS) == set(Settings.__dataclass_fields__), "every setting needs a validator"
 
 
 def save_settings(data_dir: Path, settings: Settings) -> None:
-    """Write settings.toml atomically (temp file + rename)."""
-    lines = []
-    tables = []
-    for key, value in asdict(settings).items():
-        if value is None:
-            continue
-        if isinstance(value, dict):
-            if value:
-                tables.append(f"\n[{key}]")
-                tables.extend(f"{k} = {_toml_value(v)}" for k, v in value.items())
-            continue
-        lines.append(f"{key} = {_toml_value(value)}")
+    """Write settings.toml atomically (temp file, fsync, rename) with a TOML library."""
+    values = {k: (list(v) if isinstance(v, tuple) else v)
+              for k, v in asdict(settings).items() if v is not None and v != {}}
     path = data_dir / SETTINGS_FILE
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines + tables) + "\n", encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(tomli_w.dumps(values))
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 

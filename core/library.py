@@ -131,11 +131,8 @@ class Library:
         """
         data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
         ensure_private_dir(data_dir)
-        settings = load_settings(data_dir)
-        if model:
-            settings = settings.with_changes(model=model)
         lock: WriterLock | None = None
-        notes = []
+        notes: list[str] = []
         if read_only is not True:
             lock = WriterLock(data_dir / LOCK_FILE)
             if not lock.acquire():
@@ -151,6 +148,9 @@ class Library:
         if ro and not catalog_path.exists():
             raise PhotolensError(f"No library in {data_dir} yet, and another process holds its lock")
         try:
+            settings = load_settings(data_dir, notes, repair=not ro)
+            if model:
+                settings = settings.with_changes(model=model)
             catalog = Catalog(catalog_path, read_only=ro)
         except Exception:
             if lock:
