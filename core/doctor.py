@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -31,23 +30,14 @@ def _qt() -> Check:
     spec = importlib.util.find_spec("PySide6")
     if spec is None or not spec.submodule_search_locations:
         return Check("qt", "fail", "PySide6 is not installed", "pip install PySide6-Essentials")
-    plugins = Path(next(iter(spec.submodule_search_locations))) / "Qt" / "plugins" / "platforms"
-    found = sorted(p.name.split(".")[0].removeprefix("libq") for p in plugins.glob("*")) if plugins.is_dir() else []
-    platform = os.environ.get("QT_QPA_PLATFORM")
-    if sys.platform == "linux" and not platform and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        return Check("qt", "warn", f"no display found (plugins: {', '.join(found) or 'none'})",
-                     "run from a desktop session, or set QT_QPA_PLATFORM=offscreen for headless use")
-    if sys.platform == "linux" and "xcb" in found and not _has_lib("libxcb-cursor.so.0"):
-        return Check("qt", "warn", "the X11 platform plugin needs libxcb-cursor0",
-                     "sudo apt install libxcb-cursor0 (Debian/Ubuntu)")
-    return Check("qt", "ok", f"platform plugins: {', '.join(found) or 'bundled'}")
+    from .gui_check import check_gui
 
-
-def _has_lib(name: str) -> bool:
-    for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu"):
-        if Path(d, name).exists():
-            return True
-    return False
+    result = check_gui()
+    if result.ok:
+        return Check("qt", "ok", result.message)
+    fix = ("install the libraries named above" if result.missing
+           else "run from a desktop session, or set QT_QPA_PLATFORM=offscreen for headless use")
+    return Check("qt", "fail" if result.missing else "warn", result.message, fix)
 
 
 def _onnxruntime() -> Check:

@@ -19,6 +19,7 @@ from photolens.core.errors import PhotolensError
 from photolens.core.integration import APP_ID
 from photolens.core.library import Library
 
+from .crash_report import CrashGuard
 from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,16 @@ def run_app(argv: list[str]) -> int:
     app.setDesktopFileName(APP_ID)  # matches the installed .desktop file
     app.setWindowIcon(app_icon())
     load_style(app)  # type: ignore[arg-type]
+    guard = CrashGuard(data_dir)
+    crashed = guard.previous_crash()
+    guard.start()
+    try:
+        return _run_window(app, data_dir, args, crashed)
+    finally:
+        guard.stop()
+
+
+def _run_window(app: QApplication, data_dir: Path, args: argparse.Namespace, crashed: str | None) -> int:
     try:
         library = Library.open(data_dir)
     except PhotolensError as exc:
@@ -98,6 +109,9 @@ def run_app(argv: list[str]) -> int:
         QMessageBox.critical(None, APP_NAME, f"Photolens cannot open its library in {data_dir}:\n\n{exc}")
         return 1
     log.info("library %s opened (%s)", data_dir, "read-only" if library.read_only else "writable")
+    if crashed:
+        log.warning("%s", crashed)
+        library.notes.insert(0, crashed)
     window = MainWindow(library, window_state_store=window_state_store())
     window.show()
     QTimer.singleShot(0, window.start)

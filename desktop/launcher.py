@@ -5,7 +5,10 @@ Qt is imported only when the GUI starts, so the CLI starts fast.
 
 from __future__ import annotations
 
+import os
 import sys
+
+from photolens.core.gui_check import PROBE_CODE, PROBE_ENV
 
 _GUI_FLAGS = ("--debug",)
 _GUI_OPTIONS = ("--data-dir", "--quit-after")  # options that take a value
@@ -26,12 +29,23 @@ def _only_gui_options(args: list[str]) -> bool:
 
 
 def gui_main(argv: list[str] | None = None) -> int:
+    """Check in a child process that Qt can open a window (Qt aborts the process when its
+    platform plugin cannot load), then run the app; a clear line and exit code 2 if not."""
+    from photolens.core.gui_check import check_gui
+
+    check = check_gui()
+    if not check.ok:
+        sys.stderr.write(f"photolens: cannot open the window: {check.message}\n")
+        return 2
     from .app import run_app
 
     return run_app(sys.argv[1:] if argv is None else argv)
 
 
 def main(argv: list[str] | None = None) -> int:
+    if os.environ.get(PROBE_ENV):  # the child of check_gui in a frozen app: only start Qt
+        exec(PROBE_CODE, {"__name__": "__probe__"})  # noqa: S102 - our own constant
+        return 0
     args = sys.argv[1:] if argv is None else argv
     if _only_gui_options(args):
         return gui_main(args)

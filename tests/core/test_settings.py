@@ -14,6 +14,8 @@ from photolens.core.library import Library
 
 AWKWARD = 'C:\\models\\"quoted"\nsecond line\ttab \u00e9\u00e8 \U0001f600 # not a comment'
 
+pytestmark = pytest.mark.smoke  # no torch: runs on every supported Python
+
 
 def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "photolens.core.cli", "--data-dir", str(data), *args],

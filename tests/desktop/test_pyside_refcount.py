@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
@@ -29,6 +31,8 @@ for _ in range(20_000):
     index.data(Qt.ItemDataRole.UserRole + 5)  # an empty role: an invalid QVariant, None in Python
 print(json.dumps({"before": before, "after": sys.getrefcount(None)}))
 """
+
+pytestmark = pytest.mark.smoke  # no torch: runs on every supported Python
 
 
 def _run(args: list[str], timeout: int) -> subprocess.CompletedProcess[str]:
