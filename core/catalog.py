@@ -292,6 +292,20 @@ class Catalog:
         return {r[0]: int(r[1]) for r in rows}
 
     # -- items and embeddings ---------------------------------------------------------------
+    def requeue_unembedded(self, model_id: str) -> int:
+        """Indexed files whose content has no vector of this model become pending again (the
+        model changed). One count query when every item has its vector."""
+        items = int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+        if self.embedding_key_summary(model_id)[0] >= items:
+            return 0
+        with self.conn:
+            cur = self.conn.execute(
+                "UPDATE files SET status = ? WHERE status = ? AND hash IN (SELECT i.hash FROM items i "
+                "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_id = i.id AND e.model_id = ?))",
+                (STATUS_PENDING, STATUS_INDEXED, model_id),
+            )
+        return int(cur.rowcount)
+
     def item_for_hash(self, content_hash: str, model_id: str) -> int | None:
         """The item of this content if it already has a vector for the model."""
         r = self.conn.execute(

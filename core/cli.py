@@ -221,10 +221,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         query = replace(query, like_items=likes, unlike_items=unlikes, suggest=args.suggest)
         if query.is_empty:
             raise PhotolensError("Nothing to search for: give words, --image, --sketch or --like")
-        group = lib.settings.collapse_duplicates and not args.no_group
-        diversity = lib.settings.diversity if args.diverse is None else args.diverse
-        hubness = lib.settings.hubness if args.hubness is None else args.hubness == "on"
-        results = lib.search(replace(query, collapse_duplicates=group, diversity=diversity, hubness=hubness))
+        prefs = lib.settings.search_preferences()
+        prefs = replace(prefs, collapse_duplicates=prefs.collapse_duplicates and not args.no_group,
+                        diversity=prefs.diversity if args.diverse is None else args.diverse,
+                        hubness=prefs.hubness if args.hubness is None else args.hubness == "on")
+        results = lib.search(prefs.apply(query))
     hits = [h for h in results.hits if args.all or not h.weak] or list(results.hits[:3])
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))

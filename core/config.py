@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 import tomli_w
@@ -20,6 +20,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from .errors import PhotolensError
+
+if TYPE_CHECKING:
+    from .query.model import SearchQuery
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,19 @@ def default_models_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class SearchPreferences:
+    """The library's ranking preferences; `apply` is the one place they enter a query."""
+
+    collapse_duplicates: bool = True
+    diversity: float = 0.0
+    hubness: bool | None = None  # None = the measured default (core/query/search.py)
+
+    def apply(self, query: SearchQuery) -> SearchQuery:
+        return replace(query, collapse_duplicates=self.collapse_duplicates, diversity=self.diversity,
+                       hubness=self.hubness)
+
+
+@dataclass(frozen=True)
 class Settings:
     """User settings, persisted as TOML in the data dir."""
 
@@ -65,6 +81,9 @@ class Settings:
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def search_preferences(self) -> SearchPreferences:
+        return SearchPreferences(self.collapse_duplicates, self.diversity, self.hubness)
 
 
 def load_settings(data_dir: Path, notes: list[str] | None = None, *, repair: bool = True) -> Settings:

@@ -205,6 +205,9 @@ class Indexer:
         if self.low_priority:
             _lower_thread_priority()
         self.scan(report, emit)
+        requeued = self.catalog.requeue_unembedded(self.embedder.model_id)
+        if requeued:
+            log.info("%d files have no vector of %s yet: they are embedded again", requeued, self.embedder.model_id)
         if not controls.cancel.is_set():
             self.index_pending(report, emit, controls)
         if not controls.cancel.is_set() and self.catalog.count_pending() == 0:

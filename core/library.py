@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +33,16 @@ from .config import (
     save_settings,
 )
 from .embed.base import Embedder
-from .embed.model_files import QUERY_BANK_FILE, ModelFolder
-from .embed.onnx_backend import OnnxEmbedder
-from .embed.registry import resolve
+from .embed.model_files import ModelFolder
 from .errors import LibraryLockedError, PhotolensError, ReadOnlyError
-from .indexer import Indexer, IndexReport, resolve_decode_workers, visual_threads
+from .indexer import Indexer, IndexReport
 from .lock import WriterLock
 from .progress import Controls, ProgressCallback
 from .query.hubness import HubIndex
 from .query.model import SearchQuery, SearchResults
 from .query.search import run_search
 from .query.vocab import Vocabulary
+from .session import ModelSession, SessionSpec
 from .vectors import VectorStore
 
 log = logging.getLogger(__name__)
@@ -99,17 +98,13 @@ class Library:
         embedder: Embedder | None = None,
     ):
         self.data_dir = data_dir
-        self.settings = settings
         self.catalog = catalog
         self._lock = lock
         self.models_dir = models_dir
-        self.model_path = model_path
-        self._embedder = embedder
-        self._vectors: VectorStore | None = None
-        self._vocab: Vocabulary | None = None
-        self._hubs: HubIndex | None = None
-        self._ships_bank: bool | None = None
+        self._settings = settings
+        self._model_path = model_path
         self._guard = threading.RLock()
+        self._session = ModelSession(self._spec(), catalog, embedder=embedder)
         self.notes: list[str] = []
 
     # -- construction --------------------------------------------------------------------
@@ -168,8 +163,7 @@ class Library:
 
     def close(self) -> None:
         with self._guard:
-            if self._vectors is not None and self._vectors.dirty and not self.read_only:
-                self._vectors.save()
+            self._session.save()
             self.catalog.close()
             if self._lock:
                 self._lock.release()
@@ -184,65 +178,74 @@ class Library:
     def read_only(self) -> bool:
         return self._lock is None
 
-    # -- model and vectors ----------------------------------------------------------------
+    # -- settings and the model session -------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def model_path(self) -> Path | None:
+        """The model folder in use when one was given (settings or --model-path), else None."""
+        return self._model_path
+
+    @property
+    def session(self) -> ModelSession:
+        """The current model's pieces; take it once per operation, a swap replaces it whole."""
+        return self._session
+
+    def _spec(self) -> SessionSpec:
+        return SessionSpec.of(self._settings, data_dir=self.data_dir, models_dir=self.models_dir,
+                              model_path=self._model_path, read_only=self.read_only)
+
+    def save_settings(self, settings: Settings) -> None:
+        """Persist settings and apply them (a new model swaps the session)."""
+        self._writable()
+        save_settings(self.data_dir, settings)
+        self.apply_settings(settings)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use these settings in this process (a read-only library: for this session only).
+
+        When a model setting changed, the model session is rebuilt in this one call: the
+        old one saves its vector index, and indexing and search use the new model only.
+        Call it between indexing runs (the app's writer thread does).
+        """
+        with self._guard:
+            old = self._settings
+            self._settings = settings
+            if settings.model_path != old.model_path:
+                self._model_path = Path(settings.model_path).expanduser() if settings.model_path else None
+            spec = self._spec()
+            if spec != self._session.spec:
+                self._session.save()
+                self._session = ModelSession(spec, self.catalog)
+                log.info("model session rebuilt for %s", spec.model_path or spec.model)
+
     def model_folder(self) -> ModelFolder:
-        return resolve(self.models_dir, self.settings.model, self.model_path)
+        return self._session.model_folder()
 
     @property
     def embedder(self) -> Embedder:
-        with self._guard:
-            if self._embedder is None:
-                self._embedder = self._make_embedder(self.model_folder())
-            return self._embedder
-
-    def _make_embedder(self, folder: ModelFolder) -> Embedder:
-        backend = os.environ.get("PHOTOLENS_BACKEND", self.settings.backend)
-        device = self.settings.device
-        if backend == "torch":
-            from .embed.torch_backend import TorchEmbedder
-
-            return TorchEmbedder.from_pretrained(folder.config, device=device)
-        if backend != "onnx":
-            raise PhotolensError(f"Unknown backend {backend!r}: use 'onnx' or 'torch'")
-        threads = int(os.environ.get("PHOTOLENS_THREADS", "0")) or None
-        workers = resolve_decode_workers(self.settings.decode_workers)
-        cache = self.data_dir / "ort-cache" / folder.config.model_id.replace("/", "_")
-        return OnnxEmbedder(folder, threads=threads, device="cpu" if device == "cpu" else None, cache_dir=cache,
-                            visual_threads=threads or visual_threads(workers))
+        return self._session.embedder
 
     @property
     def model_id(self) -> str:
-        return self.embedder.model_id
+        return self._session.model_id
 
     @property
     def vectors(self) -> VectorStore:
-        """The vector index of the current model, caught up with SQLite on first use."""
-        with self._guard:
-            if self._vectors is None:
-                emb = self.embedder
-                safe = emb.model_id.replace("/", "__")
-                store = VectorStore(self.data_dir / f"vectors-{safe}.usearch", emb.dim)
-                store.load(view=True)
-                added = removed = 0
-                # the same count, sum and max of ids: in step (reading every id costs 2 s at 1M)
-                if store.key_summary() != self.catalog.embedding_key_summary(emb.model_id):
-                    keys = self.catalog.embedding_keys(emb.model_id)
-                    added, removed = store.sync(keys, lambda missing: self._fetch_vectors(missing))
-                if added or removed:
-                    log.info("vector index caught up with the catalog: +%d -%d", added, removed)
-                    if not self.read_only:
-                        store.save()
-                self._vectors = store
-            return self._vectors
+        return self._session.vectors
 
-    def _fetch_vectors(self, keys: np.ndarray):  # noqa: ANN202 - iterator of (keys, vectors)
-        model_id = self.embedder.model_id
-        for i in range(0, len(keys), 5000):
-            chunk = keys[i : i + 5000]
-            found = self.catalog.vectors([int(k) for k in chunk], model_id)
-            if found:
-                ks = np.array(list(found), dtype=np.uint64)
-                yield ks, np.stack([found[int(k)] for k in ks])
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return self._session.vocabulary
+
+    @property
+    def hubs(self) -> HubIndex:
+        return self._session.hubs
+
+    def hubness_by_default(self) -> bool:
+        return self._session.hubness_by_default()
 
     # -- folders ----------------------------------------------------------------------------
     def _writable(self) -> None:
@@ -274,26 +277,22 @@ class Library:
             self.catalog.remove_folder(record.id)
             orphans = self.catalog.orphan_items()
             self.catalog.delete_items(orphans)
-            if self._vectors is not None and orphans:
-                self._vectors.remove(np.asarray(orphans, dtype=np.uint64))
-                self._vectors.save()
+            vectors = self._session.vectors_loaded
+            if vectors is not None and orphans:
+                vectors.remove(np.asarray(orphans, dtype=np.uint64))
+                vectors.save()
 
     def folders(self) -> list[FolderRecord]:
         return self.catalog.folders()
 
-    def save_settings(self, settings: Settings) -> None:
-        self._writable()
-        save_settings(self.data_dir, settings)
-        self.settings = settings
-
     # -- indexing -------------------------------------------------------------------------
     def indexer(self) -> Indexer:
         self._writable()
-        s = self.settings
+        s, session = self.settings, self._session
         return Indexer(
-            self.catalog, self.vectors, self.embedder, batch_size=s.batch_size,
+            self.catalog, session.vectors, session.embedder, batch_size=s.batch_size,
             decode_workers=s.decode_workers, low_priority=s.low_priority, exclude=s.exclude_patterns,
-            hubs=self.hubs,
+            hubs=session.hubs,
         )
 
     def index(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
@@ -315,45 +314,14 @@ class Library:
 
     # -- search ---------------------------------------------------------------------------
     def search(self, query: SearchQuery | str, limit: int | None = None) -> SearchResults:
+        """Run a query with the current model; a plain string gets the library's preferences."""
         if isinstance(query, str):
-            query = SearchQuery(text=query, collapse_duplicates=self.settings.collapse_duplicates,
-                                diversity=self.settings.diversity, hubness=self.settings.hubness)
+            query = self.settings.search_preferences().apply(SearchQuery(text=query))
         if limit is not None:
-            query = SearchQuery(**{**query.__dict__, "limit": limit})
-        return run_search(query, self.catalog, self.vectors, self.embedder, self.vocabulary,
-                          hubs=lambda: self.hubs, hubness_by_default=self.hubness_by_default())
-
-    @property
-    def vocabulary(self) -> Vocabulary:
-        with self._guard:
-            if self._vocab is None:
-                self._vocab = Vocabulary(self.embedder, None if self.read_only else self.data_dir / "cache",
-                                         self._model_dir())
-            return self._vocab
-
-    def _model_dir(self) -> Path | None:
-        """The model's folder, when the embedder came from one (a test may inject its own)."""
-        try:
-            return self.model_folder().path
-        except PhotolensError:
-            return None
-
-    def hubness_by_default(self) -> bool:
-        """Whether word queries get hubness correction when the settings leave it open: yes
-        when the model ships its own query bank (measured gain), no with the generic one."""
-        if self._ships_bank is None:
-            model_dir = self._model_dir()
-            self._ships_bank = model_dir is not None and (model_dir / QUERY_BANK_FILE).is_file()
-        return self._ships_bank
-
-    @property
-    def hubs(self) -> HubIndex:
-        """Per-item hubness statistics of the current model against its query bank."""
-        with self._guard:
-            if self._hubs is None:
-                emb = self.embedder
-                self._hubs = HubIndex(self.catalog, emb.model_id, self.vocabulary.bank, emb.config.logit_scale)
-            return self._hubs
+            query = replace(query, limit=limit)
+        session = self._session  # one model for the whole query, even if a swap happens meanwhile
+        return run_search(query, self.catalog, session.vectors, session.embedder, session.vocabulary,
+                          hubs=lambda: session.hubs, hubness_by_default=session.hubness_by_default())
 
     # -- status ---------------------------------------------------------------------------
     def status(self, max_errors: int = 1000) -> LibraryStatus:
@@ -376,12 +344,15 @@ class Library:
             indexed=counts.get(STATUS_INDEXED, 0), pending=counts.get(STATUS_PENDING, 0),
             errors=tuple(self.catalog.errors(max_errors)), error_count=counts.get(STATUS_ERROR, 0),
             offline=counts.get(STATUS_OFFLINE, 0),
-            vectors=len(self._vectors) if self._vectors is not None else self._count_vectors(installed),
+            vectors=self._vector_count(installed),
             index_bytes=sum(f.stat().st_size for f in index_files), catalog_bytes=catalog_bytes,
             notes=tuple(self.notes),
         )
 
-    def _count_vectors(self, installed: bool) -> int:
+    def _vector_count(self, installed: bool) -> int:
+        loaded = self._session.vectors_loaded
+        if loaded is not None:
+            return len(loaded)
         if not installed:
             return 0
         try:

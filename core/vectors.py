@@ -16,7 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+
+# isort: off
+from . import ort_runtime  # noqa: F401 - onnxruntime must load before usearch (see ort_runtime)
 from usearch.index import Index
+# isort: on
 
 from .errors import StorageError
 

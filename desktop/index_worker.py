@@ -240,9 +240,7 @@ class IndexWorker(QObject):
         """Save settings. restart=True (exclusions, model) stops the current run, saves, and
         indexes again; restart=False (search preferences) saves beside a running index."""
         def write() -> None:
-            self.library.save_settings(settings)
-            # Library reads model_path from settings only when it opens (see report).
-            self.library.model_path = Path(settings.model_path) if settings.model_path else None
+            self.library.save_settings(settings)  # a new model: the library swaps its model session
 
         if not restart:
             self._settings_runner.submit(write, lambda _none: self.settings_changed.emit(), self.failed.emit,

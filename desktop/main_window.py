@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
         if not lib.read_only:
             self.index_worker.save_settings(lib.settings.with_changes(**changes), restart=False)
         else:  # read-only: for this session only
-            lib.settings = lib.settings.with_changes(**changes)
+            lib.apply_settings(lib.settings.with_changes(**changes))
             self.search.refresh()
 
     # -- searching ----------------------------------------------------------------------------

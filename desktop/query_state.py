@@ -46,11 +46,11 @@ class QueryState:
     def with_changes(self, **changes: object) -> QueryState:
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    def to_search_query(self, *, collapse_duplicates: bool = True, diversity: float = 0.0,
-                        hubness: bool | None = None) -> SearchQuery:
+    def to_search_query(self) -> SearchQuery:
         """The engine query; converts QImages to PIL, so call it on the worker thread.
 
-        Words ask the engine for refinements ("maybe you are looking for ...").
+        Words ask the engine for refinements ("maybe you are looking for ..."). The
+        library's ranking preferences are applied by `SearchPreferences.apply`.
         """
         image = self.image
         pil_image = qimage_to_pil(image) if isinstance(image, QImage) else image
@@ -64,8 +64,5 @@ class QueryState:
             filters=self.filters,
             sketch_weight=sketch_weight_for(self.sketch_balance),
             limit=self.limit,
-            collapse_duplicates=collapse_duplicates,
-            diversity=diversity,
-            hubness=hubness,
             suggest=bool(self.text.strip()),
         )

@@ -38,9 +38,7 @@ class SearchWorker(QObject):
         self._runner.drop_queued()
 
         def work() -> SearchResults:
-            settings = self.library.settings
-            return self.library.search(state.to_search_query(collapse_duplicates=settings.collapse_duplicates,
-                                                             diversity=settings.diversity, hubness=settings.hubness))
+            return self.library.search(self.library.settings.search_preferences().apply(state.to_search_query()))
 
         self._runner.submit(
             work,

@@ -44,6 +44,6 @@ def lib(tmp_path: Path, tiny_model_dir: Path):  # noqa: ANN201 - a Library
 
     library = Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models")
     # a random model sees all pictures as near-duplicates: list them one by one
-    library.settings = library.settings.with_changes(collapse_duplicates=False)
+    library.apply_settings(library.settings.with_changes(collapse_duplicates=False))
     yield library
     library.close()

@@ -94,7 +94,7 @@ def test_cancel_then_resume_embeds_each_file_once(lib: Library, photo_dir: Path)
     for i in range(40):
         make_image(photo_dir / "more" / f"m{i:02d}.png", (i * 6, 100, 200 - i * 4), seed=100 + i)
     lib.add_folder(photo_dir)
-    lib.settings = lib.settings.with_changes(batch_size=4)
+    lib.apply_settings(lib.settings.with_changes(batch_size=4))
     controls = Controls.new()
     seen: list[IndexProgress] = []
 

@@ -42,7 +42,7 @@ def library(tmp_path: Path, indexed_template: Path, tiny_model_dir: Path) -> Ite
     shutil.copytree(indexed_template, data, ignore=shutil.ignore_patterns("photolens.lock"))
     lib = Library.open(data, model_path=tiny_model_dir, models_dir=tmp_path / "models")
     # a random tiny model sees every picture as near-identical: do not group them
-    lib.settings = lib.settings.with_changes(collapse_duplicates=False)
+    lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False))
     yield lib
     lib.close()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QImage
 
 from photolens.desktop.desktop_actions import DesktopActions
 
@@ -64,3 +64,13 @@ def wait_results(qtbot, window, action, timeout: int = SEARCH_TIMEOUT_MS):  # no
 
 def shown_paths(window) -> list[str]:  # noqa: ANN001
     return [h.path for h in window.model.hits]
+
+
+def drag_enter_event(pos: QPointF, mime: QMimeData) -> QDragEnterEvent:
+    """A drag entering at `pos`: Qt's signature takes a QPoint (PySide6 6.11), PySide6 6.12
+    asks for a QPointF."""
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    try:
+        return QDragEnterEvent(pos.toPoint(), *args)
+    except TypeError:
+        return QDragEnterEvent(pos, *args)  # type: ignore[arg-type]

@@ -151,7 +151,7 @@ def main(argv: list[str]) -> int:
         # indexing in progress: a larger folder, paused half-way so the moment holds still
         many = make_many(work / "Imports", 400, size=256)
         lib2 = Library.open(work / "data2", model_path=ORACLE, models_dir=work / "models")
-        lib2.settings = lib2.settings.with_changes(batch_size=8)
+        lib2.apply_settings(lib2.settings.with_changes(batch_size=8))
         lib2.add_folder(many)
         window = window_for(lib2, work, "indexing")
         worker = window.index_worker

@@ -20,7 +20,7 @@ def fresh_library(tmp_path: Path, tiny_model_dir: Path):  # noqa: ANN201
     """60 pictures added but not indexed yet."""
     pictures = make_many(tmp_path / "many", 60)
     lib = Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models")
-    lib.settings = lib.settings.with_changes(collapse_duplicates=False, batch_size=8)
+    lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False, batch_size=8))
     lib.add_folder(pictures)
     yield lib
     lib.close()
@@ -119,7 +119,7 @@ def test_pictures_added_or_deleted_while_open_are_picked_up(qtbot, make_window, 
     """The window watches its folders: no rescan button, no restart."""
     pictures = make_many(tmp_path / "live", 3)
     lib = Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models")
-    lib.settings = lib.settings.with_changes(collapse_duplicates=False)
+    lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False))
     lib.add_folder(pictures)
     window = make_window(lib, start=False)
     try:

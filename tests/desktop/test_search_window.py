@@ -7,12 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
 from photolens.core.config import load_settings
 from photolens.desktop.results_model import SortOrder, ThumbnailRole
-from tests.desktop.helpers import shown_paths, type_query, wait_results
+from tests.desktop.helpers import drag_enter_event, shown_paths, type_query, wait_results
 
 
 def test_window_shows_fast_and_typing_a_query_fills_the_grid(qtbot, make_window, library) -> None:  # noqa: ANN001
@@ -40,8 +40,7 @@ def test_dropping_a_file_searches_by_that_image(qtbot, window, gallery: Path) ->
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(picture))])
     pos = QPointF(window.width() / 2, window.height() / 2)
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = drag_enter_event(pos, mime)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -187,7 +186,7 @@ def test_ranking_preferences_apply_to_the_open_search_and_persist(qtbot, window,
 
 def test_a_group_of_near_identical_shots_opens_and_closes(qtbot, window, library) -> None:  # noqa: ANN001
     # the tiny random model sees every picture as near-identical: with grouping on, they stack
-    library.settings = library.settings.with_changes(collapse_duplicates=True)
+    library.apply_settings(library.settings.with_changes(collapse_duplicates=True))
     window.filter_bar.show_weak.setChecked(True)
     type_query(qtbot, window, "a red circle")
     model, view = window.model, window.results_view
@@ -261,8 +260,7 @@ def test_a_video_shows_at_its_best_moment(qtbot, make_window, tmp_path: Path, ti
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(clips / "party.mp4"))])
         pos = QPointF(window.width() / 2, window.height() / 2)
-        enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                                Qt.KeyboardModifier.NoModifier)
+        enter = drag_enter_event(pos, mime)
         QApplication.sendEvent(window, enter)
         assert enter.isAccepted()
         drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,

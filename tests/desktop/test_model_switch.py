@@ -1,0 +1,31 @@
+"""Choosing another model folder in the running app: indexing and search use it, and only it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from photolens.core.library import Library
+from tests.desktop.helpers import type_query
+
+INDEX_TIMEOUT_MS = 120_000
+
+
+def test_switching_the_model_in_the_running_app(qtbot, window, library: Library,  # noqa: ANN001
+                                                oracle_model_dir: Path) -> None:
+    tiny_id = library.model_id
+    assert library.catalog.count_embeddings(tiny_id) == 24
+    with qtbot.waitSignal(window.index_worker.settings_changed, timeout=INDEX_TIMEOUT_MS):
+        # what Model → Choose folder… does
+        window.index_worker.save_settings(library.settings.with_changes(model_path=str(oracle_model_dir)))
+    oracle_id = library.model_id
+    assert oracle_id != tiny_id
+    # the library is embedded again with the new model, in the background
+    qtbot.waitUntil(lambda: library.catalog.count_embeddings(oracle_id) == 24, timeout=INDEX_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.index_worker.running or window.index_worker.paused is False,
+                    timeout=INDEX_TIMEOUT_MS)
+    window.filter_bar.show_weak.setChecked(True)
+    results = type_query(qtbot, window, "a red circle")
+    # the trained oracle finds it first; the tiny random model could not
+    assert Path(results.hits[0].path).name == "red_circle.png"
+    assert {h.item_id for h in results.hits} <= {int(k) for k in library.vectors.keys()}
+    assert library.vectors.path.name == f"vectors-{oracle_id.replace('/', '__')}.usearch"
