@@ -10,6 +10,7 @@ migrations. Only the indexing thread writes; readers open their own connection.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,6 +32,7 @@ STATUS_ERROR = "error"
 STATUS_OFFLINE = "offline"
 
 migrations = Migrations("photolens")
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
 @migrations()
@@ -79,6 +81,25 @@ def m003_hub_scores(db: Database) -> None:
 def m004_video(db: Database) -> None:
     """Videos: their duration (seconds). Their frames are items with frame_ms > 0."""
     db.table("files").add_column("duration_s", float)
+
+
+@migrations()
+def m005_analyses(db: Database) -> None:
+    """Which items each analyzer (core/analyzers.py) has done, at which version."""
+    db.table("analyses").create(
+        {"analyzer": str, "item_id": int, "version": str},
+        pk=("analyzer", "item_id"), foreign_keys=[("item_id", "items", "id")],
+    )
+
+
+@dataclass(frozen=True)
+class AnalyzerItem:
+    """An item as an analyzer sees it: a file with its content, and the video moment."""
+
+    item_id: int
+    path: str
+    frame_ms: int
+    media_type: str | None
 
 
 @dataclass(frozen=True)
@@ -378,12 +399,65 @@ class Catalog:
         return [int(r[0]) for r in rows]
 
     def delete_items(self, item_ids: Sequence[int]) -> None:
+        """Items leave with everything derived from them: vectors, hub scores, analyses and
+        every analyzer's per-item rows."""
+        tables = self._item_tables()
         with self.conn:
             for chunk in _chunks(list(item_ids), 900):
                 marks = ",".join("?" * len(chunk))
-                self.conn.execute(f"DELETE FROM embeddings WHERE item_id IN ({marks})", chunk)
-                self.conn.execute(f"DELETE FROM hub_scores WHERE item_id IN ({marks})", chunk)
+                for table in tables:
+                    self.conn.execute(f"DELETE FROM [{table}] WHERE item_id IN ({marks})", chunk)
                 self.conn.execute(f"DELETE FROM items WHERE id IN ({marks})", chunk)
+
+    def _item_tables(self) -> list[str]:
+        """The tables with an item_id column (embeddings, hub_scores, analyses, analyzers')."""
+        return [t for t in self.db.table_names() if t != "items" and "item_id" in self.db[t].columns_dict]
+
+    # -- analyzers --------------------------------------------------------------------------
+    def ensure_item_table(self, name: str, columns: dict[str, type]) -> None:
+        """An analyzer's own table: one row per item (`item_id` is added as the key)."""
+        if not _IDENTIFIER.fullmatch(name) or not all(_IDENTIFIER.fullmatch(c) for c in columns):
+            raise CatalogError(f"not a valid table or column name: {name} {list(columns)}")
+        table = self.db.table(name)
+        if not table.exists():
+            table.create({"item_id": int, **columns}, pk="item_id", foreign_keys=[("item_id", "items", "id")])
+        else:
+            table.add_missing_columns([{c: t() for c, t in columns.items()}])  # type: ignore[misc]
+
+    def replace_item_rows(self, name: str, rows: Sequence[dict[str, object]]) -> None:
+        """Insert or replace an analyzer's rows (each with its item_id)."""
+        if rows:
+            with self.conn:
+                self.db.table(name).upsert_all(rows, pk="item_id")
+
+    def _unanalyzed_sql(self, select: str) -> str:
+        return (
+            f"SELECT {select} FROM embeddings e JOIN items i ON i.id = e.item_id "
+            "LEFT JOIN analyses a ON a.analyzer = ? AND a.item_id = e.item_id AND a.version = ? "
+            "WHERE e.model_id = ? AND a.item_id IS NULL "
+            "AND EXISTS (SELECT 1 FROM files f WHERE f.hash = i.hash AND f.status = 'indexed')"
+        )
+
+    def count_unanalyzed(self, analyzer: str, version: str, model_id: str) -> int:
+        """Items with a vector of this model that this analyzer has not done at this version."""
+        sql = self._unanalyzed_sql("count(*)")
+        return int(self.conn.execute(sql, (analyzer, version, model_id)).fetchone()[0])
+
+    def unanalyzed_items(self, analyzer: str, version: str, model_id: str, limit: int) -> list[AnalyzerItem]:
+        sql = self._unanalyzed_sql(
+            "i.id, i.frame_ms, (SELECT f.path FROM files f WHERE f.hash = i.hash AND f.status = 'indexed' "
+            "ORDER BY f.id LIMIT 1), (SELECT f.media_type FROM files f WHERE f.hash = i.hash "
+            "AND f.status = 'indexed' ORDER BY f.id LIMIT 1)"
+        ) + " ORDER BY e.item_id LIMIT ?"
+        rows = self.conn.execute(sql, (analyzer, version, model_id, limit))
+        return [AnalyzerItem(int(r[0]), str(r[2]), int(r[1] or 0), r[3]) for r in rows]
+
+    def mark_analyzed(self, analyzer: str, version: str, item_ids: Sequence[int]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO analyses (analyzer, item_id, version) VALUES (?, ?, ?)",
+                [(analyzer, int(i), version) for i in item_ids],
+            )
 
     def embedding_key_summary(self, model_id: str) -> tuple[int, int, int]:
         """(count, sum, max) of the item ids with a vector of this model (one aggregate query)."""
@@ -455,17 +529,6 @@ class Catalog:
             "SELECT score FROM hub_scores WHERE model_id = ? AND bank = ? AND rowid % ? = 0", (model_id, bank, step)
         )
         return np.fromiter((r[0] for r in rows), dtype=np.float32)
-
-    def items_without_hub_score(self, model_id: str, bank: str, limit: int, after: int = 0) -> list[int]:
-        """Items (ids above `after`, ascending) with a vector of this model but no score for
-        this bank: new ones, or scored with an older bank."""
-        rows = self.conn.execute(
-            "SELECT e.item_id FROM embeddings e LEFT JOIN hub_scores h "
-            "ON h.item_id = e.item_id AND h.model_id = e.model_id AND h.bank = ? "
-            "WHERE e.model_id = ? AND e.item_id > ? AND h.item_id IS NULL ORDER BY e.item_id LIMIT ?",
-            (bank, model_id, after, limit),
-        )
-        return [int(r[0]) for r in rows]
 
     def count_embeddings(self, model_id: str) -> int:
         return int(self.conn.execute("SELECT count(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()[0])

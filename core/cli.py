@@ -50,6 +50,8 @@ class ProgressBar:
         self._last = now
         if p.phase == "scan":
             line = f"scanning… {p.done} files found"
+        elif p.phase == "analyze":
+            line = f"{(p.current or 'analysing').lower()}… {p.done}/{p.total}"
         else:
             width = 30
             filled = int(width * p.fraction)
@@ -115,10 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_args(p)
 
     p = sub.add_parser("remove", help="remove a folder (and its pictures) from the library")
-    p.add_argument("path", type=Path)
+    p.add_argument("path", type=Path, help="a folder added with `photolens index`")
 
     p = sub.add_parser("doctor", help="check the installation and say how to fix problems")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the checks as JSON")
 
     p = sub.add_parser("install-desktop-entry", help="add Photolens to your desktop's application menu (Linux)")
     p.add_argument("--uninstall", action="store_true", help="remove the menu entry again")
@@ -126,18 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     mp = sub.add_parser("models", help="list, fetch, export and verify models")
     msub = mp.add_subparsers(dest="models_command", metavar="ACTION")
     q = msub.add_parser("list", help="known models and which are installed")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="print the list as JSON")
     q = msub.add_parser("fetch", help="download a pre-exported model into the cache")
-    q.add_argument("name")
+    q.add_argument("name", help="a known model (see `photolens models`)")
     q.add_argument("--hub-url", default=None, help=argparse.SUPPRESS)
     q = msub.add_parser("export", help="export an open_clip model to ONNX (needs the torch extra)")
-    q.add_argument("name")
+    q.add_argument("name", help="an open_clip architecture, e.g. ViT-B-32")
     q.add_argument("--pretrained", help="weights tag or a local checkpoint file")
     q.add_argument("--out", type=Path, help="output folder (default: the models cache)")
     q.add_argument("--int8", action="store_true", help="quantise to int8 (faster ViTs on CPU)")
     q = msub.add_parser("verify", help="check an installed model folder loads and embeds")
-    q.add_argument("name", nargs="?")
-    q.add_argument("--model-path", type=Path)
+    q.add_argument("name", nargs="?", help="an installed model (default: the library's)")
+    q.add_argument("--model-path", type=Path, help="or an exported model folder")
     return parser
 
 

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from .scanner import ScanPlan, plan_folder
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
-    from .query.hubness import HubIndex
+    from .analyzers import Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +132,10 @@ class Indexer:
         decode_workers: int = 0,
         low_priority: bool = True,
         exclude: tuple[str, ...] = (),
-        hubs: HubIndex | None = None,
+        analyzers: Sequence[Analyzer] = (),
     ):
         self.catalog = catalog
-        self.hubs = hubs  # per-item hubness statistics, kept with the vectors
+        self.analyzers = list(analyzers)  # derived data per item, after the CLIP pass
         self.vectors = vectors
         self.embedder = embedder
         self.batch_size = max(1, batch_size)
@@ -212,15 +213,23 @@ class Indexer:
             self.index_pending(report, emit, controls)
         if not controls.cancel.is_set() and self.catalog.count_pending() == 0:
             self.cleanup()
-        if not controls.cancel.is_set() and self.hubs is not None:
-            self.hubs.backfill()
         if self.vectors.dirty:
-            self.vectors.save()
+            self.vectors.save()  # searchable before the analyzers run
+        self.derive(emit, controls)
         report.cancelled = controls.cancel.is_set()
         report.seconds = time.monotonic() - start
         total = report.embedded + report.reused + report.errors
         emit(IndexProgress("done", total, total, errors=report.errors))
         return report
+
+    def derive(self, emit: ProgressCallback, controls: Controls) -> None:
+        """The last stage: every analyzer over the items that need it (resumable)."""
+        if self.analyzers and not controls.cancel.is_set():
+            from .analyzers import AnalyzerStage
+
+            stage = AnalyzerStage(self.catalog, self.embedder.model_id, self.analyzers,
+                                  workers=self.decode_workers, low_priority=self.low_priority)
+            stage.run(emit, controls)
 
     def cleanup(self) -> int:
         """Drop items (and vectors) that no file refers to any more."""
@@ -291,8 +300,6 @@ class Indexer:
                         if new:
                             keys, vecs = np.array([k for k, _ in new], dtype=np.uint64), np.stack([v for _, v in new])
                             self.vectors.add(keys, vecs)
-                            if self.hubs is not None:
-                                self.hubs.record(keys, vecs)
                         state.done += len(done_buffer) + len(errors)
                         done_buffer.clear()
                         errors.clear()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .analyzers import Analyzer
 from .catalog import (
     STATUS_ERROR,
     STATUS_INDEXED,
@@ -105,6 +106,7 @@ class Library:
         self._model_path = model_path
         self._guard = threading.RLock()
         self._session = ModelSession(self._spec(), catalog, embedder=embedder)
+        self._analyzers: dict[str, Analyzer] = {}
         self.notes: list[str] = []
 
     # -- construction --------------------------------------------------------------------
@@ -292,8 +294,13 @@ class Library:
         return Indexer(
             self.catalog, session.vectors, session.embedder, batch_size=s.batch_size,
             decode_workers=s.decode_workers, low_priority=s.low_priority, exclude=s.exclude_patterns,
-            hubs=session.hubs,
+            analyzers=[*session.analyzers(), *self._analyzers.values()],
         )
+
+    def register_analyzer(self, analyzer: Analyzer) -> None:
+        """Add an analyzer (one of a name: the newest replaces it); the next index run
+        backfills it over every indexed item, then keeps it current."""
+        self._analyzers[analyzer.name] = analyzer
 
     def index(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
         """Scan every folder and embed what is new or changed (resumable at any point)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .analyzers import Analyzer, HubnessAnalyzer
 from .catalog import Catalog
 from .config import Settings
 from .embed.base import Embedder
@@ -161,6 +162,10 @@ class ModelSession:
                 emb = self.embedder
                 self._hubs = HubIndex(self.catalog, emb.model_id, self.vocabulary.bank, emb.config.logit_scale)
             return self._hubs
+
+    def analyzers(self) -> list[Analyzer]:
+        """The analyzers this model brings: hub scores against its query bank."""
+        return [HubnessAnalyzer(self.hubs)]
 
     def hubness_by_default(self) -> bool:
         """Whether word queries get hubness correction when the settings leave it open: yes

@@ -167,6 +167,7 @@ class LiveIndexer:
                     self.indexer.index_pending(report, emit, controls)
                     if self.indexer.vectors.dirty:
                         self.indexer.vectors.save()
+                    self.indexer.derive(emit, controls)
                 if paths or roots_moved or report.new or report.deleted or report.changed:
                     last_change = time.monotonic()
                     gc_done = False

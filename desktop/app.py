@@ -85,13 +85,14 @@ def run_app(argv: list[str]) -> int:
     data_dir = args.data_dir.expanduser() if args.data_dir else default_data_dir()
     configure_logging(data_dir, args.debug)
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationName("photolens")
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("photolens")
     app.setDesktopFileName(APP_ID)  # matches the installed .desktop file
     app.setWindowIcon(app_icon())
-    load_style(app)  # type: ignore[arg-type]
+    load_style(app)
     guard = CrashGuard(data_dir)
     crashed = guard.previous_crash()
     guard.start()

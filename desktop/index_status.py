@@ -22,6 +22,8 @@ def describe_progress(p: IndexProgress, paused: bool) -> str:
         return "Tidying up…"
     if p.phase == "done":
         return f"Indexed {formatting.count(p.done, 'file')}"
+    if p.phase == "analyze":  # an analyzer after the CLIP pass: searching already works
+        return f"{'Paused: ' if paused else ''}{p.current or 'Analysing'}… {p.done:,} of {p.total:,}"
     if paused:
         return f"Paused at {p.done:,} of {p.total:,}"
     parts = [f"Indexing {p.done:,} of {p.total:,}"]
@@ -71,7 +73,7 @@ class IndexStatusWidget(QWidget):
     def show_progress(self, p: IndexProgress, paused: bool) -> None:
         self.last_progress = p
         self.label.setText(describe_progress(p, paused))
-        if p.phase == "index" and p.total:
+        if p.phase in ("index", "analyze") and p.total:
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
         else:

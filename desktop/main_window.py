@@ -14,6 +14,7 @@ from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
+    QDragMoveEvent,
     QDropEvent,
     QGuiApplication,
     QKeyEvent,
@@ -313,7 +314,7 @@ class MainWindow(QMainWindow):
         if mime_has_image(event.mimeData()):
             event.acceptProposedAction()
 
-    def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt API
         if mime_has_image(event.mimeData()):
             event.acceptProposedAction()
 

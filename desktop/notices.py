@@ -37,13 +37,13 @@ class Banner(QFrame):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.action_button)
         layout.addWidget(self.close_button)
-        self._callback: Callable[[], None] | None = None
+        self._callback: Callable[[], object] | None = None
         self.action_button.clicked.connect(self._run)
         self.kind = ""
         self.hide()
 
     def show_message(self, text: str, *, kind: str = "info", action: str = "",
-                     callback: Callable[[], None] | None = None) -> None:
+                     callback: Callable[[], object] | None = None) -> None:
         self.kind = kind
         self.setProperty("kind", kind)
         self.style().unpolish(self)
@@ -79,7 +79,7 @@ class EmptyState(QWidget):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.button = QPushButton(self)
         self.button.setVisible(False)
-        self._callback: Callable[[], None] | None = None
+        self._callback: Callable[[], object] | None = None
         self.button.clicked.connect(self._run)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -96,7 +96,7 @@ class EmptyState(QWidget):
         self.key = ""
 
     def show_state(self, key: str, title: str, text: str, action: str = "",
-                   callback: Callable[[], None] | None = None) -> None:
+                   callback: Callable[[], object] | None = None) -> None:
         self.key = key
         self.title.setText(title)
         self.text.setText(text)

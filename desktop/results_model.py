@@ -71,7 +71,7 @@ class ResultsModel(QAbstractListModel):
         previous = self._results
         self._results = results
         self._all = new_hits
-        self._more_possible = bool(results) and len(new_hits) >= results.query.limit
+        self._more_possible = results is not None and len(new_hits) >= results.query.limit
         rows = self._arranged()
         if old_rows and len(rows) > len(old_rows) and _same_items(rows[: len(old_rows)], old_rows):
             self.beginInsertRows(QModelIndex(), len(old_rows), len(rows) - 1)

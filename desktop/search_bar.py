@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader, QKeyEvent, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QToolButton,
@@ -123,10 +124,7 @@ class SearchBar(QWidget):
         """Mirror the controller's query: the text (unless being typed) and the chips."""
         if state.text != self.field.text():
             self.field.setText(state.text)
-        while self._chips.count():
-            item = self._chips.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        _clear(self._chips)
         if state.image is not None:
             icon = _chip_icon(state.image)
             self._add_chip(f"Like: {state.image_label}", self.remove_image, icon)
@@ -143,10 +141,7 @@ class SearchBar(QWidget):
 
     def show_suggestions(self, suggestions: Sequence[Suggestion]) -> None:
         """'Maybe:' refinements the engine found among the results; a click searches them."""
-        while self._suggestion_row.count():
-            item = self._suggestion_row.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        _clear(self._suggestion_row)
         if not suggestions:
             self.suggestions.setVisible(False)
             return
@@ -164,25 +159,15 @@ class SearchBar(QWidget):
         self.suggestions.setVisible(True)
 
     def suggestion_texts(self) -> list[str]:
-        out = []
-        for i in range(self._suggestion_row.count()):
-            widget = self._suggestion_row.itemAt(i).widget()
-            if isinstance(widget, QPushButton):
-                out.append(widget.text())
-        return out
+        return [w.text() for w in _widgets(self._suggestion_row) if isinstance(w, QPushButton)]
 
-    def _add_chip(self, text: str, signal: Signal, icon: QPixmap | None = None) -> None:
+    def _add_chip(self, text: str, signal: SignalInstance, icon: QPixmap | None = None) -> None:
         chip = Chip(text, icon, self)
-        chip.removed.connect(signal)  # type: ignore[arg-type]
+        chip.removed.connect(signal)
         self._chips.addWidget(chip)
 
     def chip_texts(self) -> list[str]:
-        out = []
-        for i in range(self._chips.count()):
-            widget = self._chips.itemAt(i).widget()
-            if isinstance(widget, Chip):
-                out.append(widget.label.text())
-        return out
+        return [w.label.text() for w in _widgets(self._chips) if isinstance(w, Chip)]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if watched is self.field and event.type() == QEvent.Type.KeyPress:
@@ -221,3 +206,17 @@ def _chip_icon(image: object) -> QPixmap | None:
         reader.setScaledSize(size.scaled(CHIP_ICON * 2, CHIP_ICON * 2, Qt.AspectRatioMode.KeepAspectRatio))
     small = reader.read()
     return QPixmap.fromImage(small) if not small.isNull() else None
+
+
+def _widgets(layout: QLayout) -> list[QWidget]:
+    items = (layout.itemAt(i) for i in range(layout.count()))
+    return [w for item in items if item is not None and (w := item.widget()) is not None]
+
+
+def _clear(layout: QLayout) -> None:
+    """Remove every item of a layout; its widgets are deleted."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()

@@ -70,7 +70,7 @@ class SearchController(QObject):
             changes["sketch_balance"] = balance
         if text is not None:
             changes["text"] = text
-        self._update(**changes)
+        self._update(True, **changes)
 
     def clear_sketch(self) -> None:
         self._update(sketch=None)

@@ -95,7 +95,7 @@ class SketchPadDialog(QDialog):
         self.clear_button.clicked.connect(self.canvas.clear)
         tools.addWidget(self.undo_button)
         tools.addWidget(self.clear_button)
-        QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.canvas.undo)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self).activated.connect(self.canvas.undo)
 
         self.words = QLineEdit(self)
         self.words.setPlaceholderText("Add words (optional), e.g. “blue” or “at the beach”")

@@ -40,7 +40,7 @@ def restore(window: MainWindow, store: QSettings) -> None:
     if isinstance(splitter, QByteArray | bytes) and splitter:
         window.splitter.restoreState(splitter)
     try:
-        cell = int(store.value("window/cell", 0) or 0)
+        cell = int(str(store.value("window/cell", 0) or 0))
         if cell:
             window.results_view.set_cell_size(cell)
         balance = store.value("sketch/balance")

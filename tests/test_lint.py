@@ -20,9 +20,9 @@ def test_ruff_is_clean() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def test_mypy_core_is_clean() -> None:
+def test_mypy_core_and_desktop_are_clean() -> None:
     mypy = shutil.which("mypy")
     if mypy is None:
         pytest.skip("mypy is not installed (pip install -e '.[test]')")
-    out = subprocess.run([mypy, "core"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    out = subprocess.run([mypy, "core", "desktop"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -14,9 +14,9 @@ QB-Norm's dynamic variant, only outliers are touched: an item whose hub score li
 than OUTLIER_Z robust standard deviations (median / MAD over the library) above the
 median loses WEIGHT x the excess. A library without hubs ranks exactly as before.
 
-Scores live in the catalog (table hub_scores), computed for each batch as it is committed
-and backfilled for items from before the bank existed, so a query only looks up its ~100
-candidates' numbers (the library's median and MAD come from a sample, refreshed as the
+Scores live in the catalog (table hub_scores), computed by the hub-score analyzer
+(core/analyzers.py) after each run's CLIP pass and again for every item when the bank
+changes (its version), so a query only looks up its ~100 candidates' numbers (the library's median and MAD come from a sample, refreshed as the
 library grows).
 
 The bank matters: queries like the user's own. A model folder may ship one
@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..catalog import Catalog
-from ..embed.base import l2_normalize
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,6 @@ WEIGHT = 4.0
 MIN_ITEMS = 20  # fewer scored items: no statistics, no correction
 STATS_SAMPLE = 20_000
 STATS_REFRESH = 0.02  # recompute the median / MAD when the library size moved by 2%
-BACKFILL_BATCH = 4096
 
 
 @dataclass(frozen=True)
@@ -117,23 +115,6 @@ class HubIndex:
         """Store the scores of freshly embedded items (called by the indexer per batch)."""
         if len(keys):
             self.catalog.set_hub_scores(self.model_id, self.key, [int(k) for k in keys], self.compute(vecs).tolist())
-
-    def backfill(self) -> int:
-        """Score every item that has none for this bank yet (a new bank, or items indexed by
-        an older version). Returns how many were scored."""
-        if self.catalog.count_hub_scores(self.model_id, self.key) >= self.catalog.embedding_key_summary(self.model_id)[0]:
-            return 0
-        done = last = 0
-        while missing := self.catalog.items_without_hub_score(self.model_id, self.key, BACKFILL_BATCH, after=last):
-            found = self.catalog.vectors(missing, self.model_id)
-            keys = [k for k in missing if k in found]
-            if keys:
-                self.record(keys, l2_normalize(np.stack([found[k] for k in keys])))
-            done += len(keys)
-            last = missing[-1]
-        if done:
-            log.info("hub scores computed for %d items (bank %s)", done, self.key)
-        return done
 
     def stats(self, library_size: int) -> HubStats | None:
         """The library's hub score statistics (from a sample; cached while its size holds)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -24,8 +25,16 @@ def test_every_command_has_help() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001
     for name, p in sub.choices.items():  # type: ignore[union-attr]
-        assert p.description or sub._name_parser_map[name].format_help()  # noqa: SLF001
         assert any(ch.dest == name and ch.help for ch in sub._choices_actions), name  # noqa: SLF001
+        for cmd, parser in [(name, p), *((f"{name} {n}", q) for n, q in _subcommands(p))]:
+            undocumented = [a.dest for a in parser._actions  # noqa: SLF001
+                            if not a.help and a.dest != "help" and not isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+            assert not undocumented, f"`photolens {cmd}`: options without help: {undocumented}"
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser]]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+    return [(n, q) for a in actions for n, q in a.choices.items()]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,12 +15,23 @@ from photolens.desktop.results_model import SortOrder, ThumbnailRole
 from tests.desktop.helpers import drag_enter_event, shown_paths, type_query, wait_results
 
 
-def test_window_shows_fast_and_typing_a_query_fills_the_grid(qtbot, make_window, library) -> None:  # noqa: ANN001
-    started = time.perf_counter()
+def test_window_shows_fast_and_typing_a_query_fills_the_grid(qtbot, make_window, library,  # noqa: ANN001
+                                                              monkeypatch) -> None:  # noqa: ANN001
+    from photolens.core.session import ModelSession
+
+    loaded_on: list[threading.Thread] = []
+    make_embedder = ModelSession._make_embedder
+
+    def recording(self, folder):  # noqa: ANN001, ANN202
+        loaded_on.append(threading.current_thread())
+        return make_embedder(self, folder)
+
+    monkeypatch.setattr(ModelSession, "_make_embedder", recording)
     window = make_window(library)
-    assert time.perf_counter() - started < 3.0  # no model load, no indexing on the GUI thread
     assert window.stack.currentWidget() is window.empty
     results = type_query(qtbot, window, "a red circle")
+    # the window shows at once: the model loads off the GUI thread (no timing: CI machines vary)
+    assert loaded_on and threading.main_thread() not in loaded_on
     assert len(results.hits) == 24  # every picture is a candidate; broken.jpg is not
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.results_view, timeout=2000)
     scores = [h.score for h in results.hits]
