@@ -79,12 +79,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help="library folder (default: $PHOTOLENS_DATA_DIR or the user data dir)")
     parser.add_argument("--debug", action="store_true", help="verbose logging and full tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_index, _add_search, _add_status, _add_watch, _add_remove, _add_doctor, _add_desktop_entry,
+                _add_models):
+        add(sub)
+    return parser
 
+
+Subparsers = argparse._SubParsersAction  # noqa: SLF001 - argparse names it privately
+
+
+def _add_index(sub: Subparsers) -> None:
     p = sub.add_parser("index", help="add folders and index new and changed pictures")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders to add (none: rescan the known ones)")
     _add_model_args(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=cmd_index)
 
+
+def _add_search(sub: Subparsers) -> None:
     p = sub.add_parser("search", help="search by words, example image and/or sketch")
     p.add_argument("query", nargs="?", default="", help='words, e.g. "beach sunset -people after:2019 in:Holidays"')
     p.add_argument("--image", type=Path, metavar="FILE", help="an example image (with words: 'this, but ...')")
@@ -107,24 +119,42 @@ def build_parser() -> argparse.ArgumentParser:
                         "ships a query bank)")
     p.add_argument("--json", action="store_true", help="print a JSON array, best first")
     _add_model_args(p)
+    p.set_defaults(func=cmd_search)
 
+
+def _add_status(sub: Subparsers) -> None:
     p = sub.add_parser("status", help="folders, counts, errors, model, index size")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_model_args(p)
+    p.set_defaults(func=cmd_status)
 
+
+def _add_watch(sub: Subparsers) -> None:
     p = sub.add_parser("watch", help="index, then keep indexing changes as they happen (Ctrl-C stops)")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders to add first")
     _add_model_args(p)
+    p.set_defaults(func=cmd_watch)
 
+
+def _add_remove(sub: Subparsers) -> None:
     p = sub.add_parser("remove", help="remove a folder (and its pictures) from the library")
     p.add_argument("path", type=Path, help="a folder added with `photolens index`")
+    p.set_defaults(func=cmd_remove)
 
+
+def _add_doctor(sub: Subparsers) -> None:
     p = sub.add_parser("doctor", help="check the installation and say how to fix problems")
     p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    p.set_defaults(func=cmd_doctor)
 
+
+def _add_desktop_entry(sub: Subparsers) -> None:
     p = sub.add_parser("install-desktop-entry", help="add Photolens to your desktop's application menu (Linux)")
     p.add_argument("--uninstall", action="store_true", help="remove the menu entry again")
+    p.set_defaults(func=cmd_install_desktop_entry)
 
+
+def _add_models(sub: Subparsers) -> None:
     mp = sub.add_parser("models", help="list, fetch, export and verify models")
     msub = mp.add_subparsers(dest="models_command", metavar="ACTION")
     q = msub.add_parser("list", help="known models and which are installed")
@@ -140,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = msub.add_parser("verify", help="check an installed model folder loads and embeds")
     q.add_argument("name", nargs="?", help="an installed model (default: the library's)")
     q.add_argument("--model-path", type=Path, help="or an exported model folder")
-    return parser
+    mp.set_defaults(func=cmd_models)
 
 
 def _open(args: argparse.Namespace, read_only: bool | None = None):  # noqa: ANN202
@@ -404,7 +434,6 @@ class _DownloadBar:
         self.stream.flush()
 
 
-COMMANDS = {"doctor": cmd_doctor, "install-desktop-entry": cmd_install_desktop_entry, "watch": cmd_watch, "index": cmd_index, "search": cmd_search, "status": cmd_status, "remove": cmd_remove, "models": cmd_models}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -417,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return COMMANDS[args.command](args)
+        return int(args.func(args))
     except PhotolensError as exc:
         if args.debug:
             raise

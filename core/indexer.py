@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -246,124 +246,9 @@ class Indexer:
         total = self.catalog.count_pending()
         if not total:
             return
-        model_id = self.embedder.model_id
-        meter = RateMeter()
-        state = _RunState(total=total)
-        config = self.embedder.config
-        last_save = time.monotonic()
-
-        def tick(current: str | None = None) -> None:
-            rate = meter.update(state.done)
-            eta = (total - state.done) / rate if rate > 0 else None
-            emit(IndexProgress("index", state.done, total, state.errors, rate, eta, current, controls.paused))
-
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="photolens-hash") as hashers:
-            pool = self._new_pool()
-            try:
-                hashed = (
-                    h for chunk in self.catalog.iter_pending(chunk=256) for h in hashers.map(_hash_and_meta, chunk)
-                )
-                inflight: deque[tuple[_Hashed, Future[np.ndarray | DecodedFrames | str]]] = deque()
-                waiting: dict[str, list[_Hashed]] = {}  # same content queued twice: embed once
-                ready: list[tuple[_Hashed, np.ndarray | DecodedFrames]] = []
-                done_buffer: list[FileDone] = []
-                errors: list[tuple[int, str]] = []
-                crashes: dict[int, int] = {}
-                max_inflight = self.batch_size * 2 + self.decode_workers
-                # and in frames: a video brings up to MAX_FRAMES (0.6 MB each at 224 px); two
-                # long videos may decode at once, memory stays bounded whatever the mix
-                max_frames = 2 * MAX_FRAMES
-
-                def flush(force: bool = False) -> None:
-                    nonlocal last_save
-                    if ready and (force or sum(_count(px) for _, px in ready) >= self.batch_size):
-                        vecs = self._embed(np.concatenate([_stack(px) for _, px in ready]))
-                        at = 0
-                        for h, px in ready:
-                            assert h.hash is not None and h.meta is not None
-                            if isinstance(px, DecodedFrames):
-                                frames = tuple(zip(px.frame_ms, vecs[at : at + len(px.frame_ms)], strict=True))
-                                done_buffer.append(FileDone(h.file.id, h.hash, h.meta, None, frames))
-                            else:
-                                done_buffer.append(FileDone(h.file.id, h.hash, h.meta, vecs[at]))
-                            at += _count(px)
-                            for twin in waiting.pop(h.hash, [])[1:]:
-                                done_buffer.append(FileDone(twin.file.id, h.hash, twin.meta or h.meta, None))
-                        report.embedded += len(ready)
-                        ready.clear()
-                    if done_buffer or errors:
-                        if errors:
-                            self.catalog.record_errors(errors)
-                            state.errors += len(errors)
-                            report.errors += len(errors)
-                        new = self.catalog.commit_files(done_buffer, model_id)
-                        if new:
-                            keys, vecs = np.array([k for k, _ in new], dtype=np.uint64), np.stack([v for _, v in new])
-                            self.vectors.add(keys, vecs)
-                        state.done += len(done_buffer) + len(errors)
-                        done_buffer.clear()
-                        errors.clear()
-                        tick()
-                    if self.vectors.dirty and time.monotonic() - last_save > SAVE_EVERY_S:
-                        self.vectors.save()
-                        last_save = time.monotonic()
-
-                def collect(wait_one: bool = False, wait_all: bool = False) -> None:
-                    """Take finished decodes off the queue, in order; optionally wait."""
-                    nonlocal pool
-                    while inflight and (wait_all or wait_one or inflight[0][1].done()):
-                        h, fut = inflight.popleft()
-                        try:
-                            result = fut.result()
-                        except BrokenProcessPool:
-                            pool = self._restart_pool(pool)
-                            retry = [h] + [x for x, _ in inflight]
-                            inflight.clear()
-                            for r in retry:
-                                crashes[r.file.id] = crashes.get(r.file.id, 0) + 1
-                                if crashes[r.file.id] > MAX_CRASHES_PER_FILE:
-                                    errors.append((r.file.id, "the decoder crashed on this file"))
-                                    waiting.pop(r.hash or "", None)
-                                else:
-                                    inflight.append((r, pool.submit(decode_for_model, DecodeJob(r.file.path, config))))
-                            continue
-                        if isinstance(result, str):
-                            errors.append((h.file.id, result))
-                            for twin in waiting.pop(h.hash or "", [])[1:]:
-                                errors.append((twin.file.id, result))
-                        else:
-                            ready.append((h, result))
-                        flush()
-                        wait_one = False
-
-                for h in hashed:
-                    controls.resume.wait()
-                    if controls.cancel.is_set():
-                        break
-                    if h.error or h.hash is None or h.meta is None:
-                        errors.append((h.file.id, h.error or "unreadable"))
-                    elif self.catalog.item_for_hash(h.hash, model_id) is not None:
-                        done_buffer.append(FileDone(h.file.id, h.hash, h.meta, None))
-                        report.reused += 1
-                    elif h.hash in waiting:
-                        waiting[h.hash].append(h)
-                        report.reused += 1
-                    else:
-                        waiting[h.hash] = [h]
-                        inflight.append((h, pool.submit(decode_for_model, DecodeJob(h.file.path, config))))
-                    if len(done_buffer) + len(errors) >= self.batch_size:
-                        flush()
-                    collect(wait_one=len(inflight) >= max_inflight
-                            or sum(_expected_frames(x) for x, _ in inflight) >= max_frames)
-                if controls.cancel.is_set():
-                    for _, fut in inflight:
-                        fut.cancel()
-                    inflight.clear()
-                    waiting.clear()
-                collect(wait_all=True)
-                flush(force=True)
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+            hashed = (h for chunk in self.catalog.iter_pending(chunk=256) for h in hashers.map(_hash_and_meta, chunk))
+            _EmbedRun(self, report, emit, controls, total).run(hashed)
 
     def _embed(self, pixels: np.ndarray) -> np.ndarray:
         """The image tower over a batch, in model-sized chunks (a video brings many frames)."""
@@ -385,6 +270,161 @@ class Indexer:
         return self._new_pool()
 
 
+Decoded = np.ndarray | DecodedFrames
+
+
+class _EmbedRun:
+    """One pass over the pending files, as stages: each hashed file is routed (an error, a
+    copy of content already embedded, a twin of content queued, or new content to decode);
+    decodes run in the worker processes, a bounded number ahead; finished decodes are
+    embedded in batches and committed with the files' metadata in one transaction."""
+
+    def __init__(self, indexer: Indexer, report: IndexReport, emit: ProgressCallback, controls: Controls,
+                 total: int):
+        self.ix = indexer
+        self.catalog = indexer.catalog
+        self.model_id = indexer.embedder.model_id
+        self.config = indexer.embedder.config
+        self.report, self.emit, self.controls = report, emit, controls
+        self.total, self.done, self.error_count = total, 0, 0
+        self.meter = RateMeter()
+        self.last_save = time.monotonic()
+        self.inflight: deque[tuple[_Hashed, Future[Decoded | str]]] = deque()
+        self.waiting: dict[str, list[_Hashed]] = {}  # same content queued twice: embed once
+        self.ready: list[tuple[_Hashed, Decoded]] = []
+        self.committed: list[FileDone] = []
+        self.errors: list[tuple[int, str]] = []
+        self.crashes: dict[int, int] = {}
+        self.max_inflight = indexer.batch_size * 2 + indexer.decode_workers
+        # and in frames: a video brings up to MAX_FRAMES (0.6 MB each at 224 px); two long
+        # videos may decode at once, memory stays bounded whatever the mix
+        self.max_frames = 2 * MAX_FRAMES
+        self.pool = indexer._new_pool()
+
+    def run(self, hashed: Iterable[_Hashed]) -> None:
+        try:
+            for h in hashed:
+                self.controls.resume.wait()
+                if self.controls.cancel.is_set():
+                    break
+                self._route(h)
+                if len(self.committed) + len(self.errors) >= self.ix.batch_size:
+                    self._flush()
+                self._collect(wait_one=self._queue_full())
+            if self.controls.cancel.is_set():
+                for _, fut in self.inflight:
+                    fut.cancel()
+                self.inflight.clear()
+                self.waiting.clear()
+            self._collect(wait_all=True)
+            self._flush(force=True)
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- routing -----------------------------------------------------------------------------
+    def _route(self, h: _Hashed) -> None:
+        if h.error or h.hash is None or h.meta is None:
+            self.errors.append((h.file.id, h.error or "unreadable"))
+        elif self.catalog.item_for_hash(h.hash, self.model_id) is not None:
+            self.committed.append(FileDone(h.file.id, h.hash, h.meta, None))  # content embedded already
+            self.report.reused += 1
+        elif h.hash in self.waiting:
+            self.waiting[h.hash].append(h)
+            self.report.reused += 1
+        else:
+            self.waiting[h.hash] = [h]
+            self._submit(h)
+
+    def _submit(self, h: _Hashed) -> None:
+        self.inflight.append((h, self.pool.submit(decode_for_model, DecodeJob(h.file.path, self.config))))
+
+    def _queue_full(self) -> bool:
+        return (len(self.inflight) >= self.max_inflight
+                or sum(_expected_frames(x) for x, _ in self.inflight) >= self.max_frames)
+
+    # -- decodes coming back -------------------------------------------------------------------
+    def _collect(self, wait_one: bool = False, wait_all: bool = False) -> None:
+        """Take finished decodes off the queue, in order; optionally wait."""
+        while self.inflight and (wait_all or wait_one or self.inflight[0][1].done()):
+            h, fut = self.inflight.popleft()
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                self._after_crash(h)
+                continue
+            if isinstance(result, str):
+                self._fail_with_twins(h, result)
+            else:
+                self.ready.append((h, result))
+            self._flush()
+            wait_one = False
+
+    def _after_crash(self, h: _Hashed) -> None:
+        """A worker died: a fresh pool, and every queued file retried, up to a limit each."""
+        self.pool = self.ix._restart_pool(self.pool)
+        retry = [h] + [x for x, _ in self.inflight]
+        self.inflight.clear()
+        for r in retry:
+            self.crashes[r.file.id] = self.crashes.get(r.file.id, 0) + 1
+            if self.crashes[r.file.id] > MAX_CRASHES_PER_FILE:
+                self.errors.append((r.file.id, "the decoder crashed on this file"))
+                self.waiting.pop(r.hash or "", None)
+            else:
+                self._submit(r)
+
+    def _fail_with_twins(self, h: _Hashed, reason: str) -> None:
+        self.errors.append((h.file.id, reason))
+        for twin in self.waiting.pop(h.hash or "", [])[1:]:
+            self.errors.append((twin.file.id, reason))
+
+    # -- embed and commit ---------------------------------------------------------------------
+    def _flush(self, force: bool = False) -> None:
+        if self.ready and (force or sum(_count(px) for _, px in self.ready) >= self.ix.batch_size):
+            self._embed_ready()
+        if self.committed or self.errors:
+            self._commit()
+        if self.ix.vectors.dirty and time.monotonic() - self.last_save > SAVE_EVERY_S:
+            self.ix.vectors.save()
+            self.last_save = time.monotonic()
+
+    def _embed_ready(self) -> None:
+        """The image tower over every decoded picture and frame; their twins share the result."""
+        vecs = self.ix._embed(np.concatenate([_stack(px) for _, px in self.ready]))
+        at = 0
+        for h, px in self.ready:
+            assert h.hash is not None and h.meta is not None
+            if isinstance(px, DecodedFrames):
+                frames = tuple(zip(px.frame_ms, vecs[at : at + len(px.frame_ms)], strict=True))
+                self.committed.append(FileDone(h.file.id, h.hash, h.meta, None, frames))
+            else:
+                self.committed.append(FileDone(h.file.id, h.hash, h.meta, vecs[at]))
+            at += _count(px)
+            for twin in self.waiting.pop(h.hash, [])[1:]:
+                self.committed.append(FileDone(twin.file.id, h.hash, twin.meta or h.meta, None))
+        self.report.embedded += len(self.ready)
+        self.ready.clear()
+
+    def _commit(self) -> None:
+        if self.errors:
+            self.catalog.record_errors(self.errors)
+            self.error_count += len(self.errors)
+            self.report.errors += len(self.errors)
+        new = self.catalog.commit_files(self.committed, self.model_id)
+        if new:
+            keys = np.array([k for k, _ in new], dtype=np.uint64)
+            self.ix.vectors.add(keys, np.stack([v for _, v in new]))
+        self.done += len(self.committed) + len(self.errors)
+        self.committed.clear()
+        self.errors.clear()
+        self._tick()
+
+    def _tick(self) -> None:
+        rate = self.meter.update(self.done)
+        eta = (self.total - self.done) / rate if rate > 0 else None
+        self.emit(IndexProgress("index", self.done, self.total, self.error_count, rate, eta, None,
+                                self.controls.paused))
+
+
 def _expected_frames(h: _Hashed) -> int:
     """Frames a queued decode will bring: 1 for a picture, the sampling plan for a video."""
     if h.meta is None or h.meta.media_type != "video":
@@ -398,13 +438,6 @@ def _count(decoded: np.ndarray | DecodedFrames) -> int:
 
 def _stack(decoded: np.ndarray | DecodedFrames) -> np.ndarray:
     return decoded.pixels if isinstance(decoded, DecodedFrames) else decoded[None]
-
-
-@dataclass
-class _RunState:
-    total: int
-    done: int = 0
-    errors: int = 0
 
 
 def _lower_thread_priority() -> None:

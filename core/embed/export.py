@@ -123,42 +123,19 @@ def export_model(
         gen = torch.Generator().manual_seed(0)
         dummy_image = torch.randn(2, 3, image_size, image_size, generator=gen)
         dummy_text = tok(list(VERIFY_TEXTS[:2]), context_length=context_length)
-        raw_visual, raw_textual = work / "visual.fp32.onnx", work / "textual.fp32.onnx"
-        with warnings.catch_warnings():  # the tracer's notes about open_clip internals
-            warnings.simplefilter("ignore")
-            _export_graphs(torch, visual, textual, dummy_image, dummy_text, raw_visual, raw_textual)
-        if quantize_visual:
-            _quantize(raw_visual, work / VISUAL_FILE, ["MatMul"])
-            raw_visual.unlink()
-        else:
-            raw_visual.rename(work / VISUAL_FILE)
-        if quantize_textual:
-            _quantize(raw_textual, work / TEXTUAL_FILE, ["MatMul", "Gather"])
-            raw_textual.unlink()
-        else:
-            raw_textual.rename(work / TEXTUAL_FILE)
-        for leftover in work.glob("*.onnx.data"):
-            leftover.unlink()
-
+        _write_towers(torch, work, visual, textual, dummy_image, dummy_text, quantize_visual, quantize_textual)
         merges = sorted(tok.bpe_ranks, key=tok.bpe_ranks.get)
         specials = [tok.decoder[i] for i in tok.all_special_ids]
         write_tokenizer_json(work / TOKENIZER_FILE, tok.encoder, merges, specials)
         with torch.no_grad():
             dim = int(model.encode_text(dummy_text[:1]).shape[-1])
         config = ModelConfig(
-            name=name,
-            pretrained=pretrained,
-            dim=dim,
-            image_size=image_size,
-            context_length=context_length,
+            name=name, pretrained=pretrained, dim=dim, image_size=image_size, context_length=context_length,
             mean=tuple(float(v) for v in (pp.get("mean") or OPENAI_MEAN)),  # type: ignore[arg-type]
             std=tuple(float(v) for v in (pp.get("std") or OPENAI_STD)),  # type: ignore[arg-type]
-            interpolation=str(pp.get("interpolation", "bicubic")),
-            resize_mode=str(pp.get("resize_mode", "shortest")),
-            sot_token_id=int(tok.sot_token_id),
-            eot_token_id=int(tok.eot_token_id),
-            visual_quantized=quantize_visual,
-            textual_quantized=quantize_textual,
+            interpolation=str(pp.get("interpolation", "bicubic")), resize_mode=str(pp.get("resize_mode", "shortest")),
+            sot_token_id=int(tok.sot_token_id), eot_token_id=int(tok.eot_token_id),
+            visual_quantized=quantize_visual, textual_quantized=quantize_textual,
             logit_scale=float(model.logit_scale.exp().item()),
         )
         write_config(work, config)
@@ -175,6 +152,24 @@ def export_model(
         shutil.rmtree(work, ignore_errors=True)
         raise ExportError(f"Export of {name} failed: {exc}") from exc
     return ExportReport(**{**report.__dict__, "path": out_dir})
+
+
+def _write_towers(torch: Any, work: Path, visual: Any, textual: Any, dummy_image: Any, dummy_text: Any,
+                  quantize_visual: bool, quantize_textual: bool) -> None:
+    """Both towers as ONNX graphs in `work`, int8 where asked."""
+    raw_visual, raw_textual = work / "visual.fp32.onnx", work / "textual.fp32.onnx"
+    with warnings.catch_warnings():  # the tracer's notes about open_clip internals
+        warnings.simplefilter("ignore")
+        _export_graphs(torch, visual, textual, dummy_image, dummy_text, raw_visual, raw_textual)
+    for raw, final, ops, quantize in ((raw_visual, VISUAL_FILE, ["MatMul"], quantize_visual),
+                                      (raw_textual, TEXTUAL_FILE, ["MatMul", "Gather"], quantize_textual)):
+        if quantize:
+            _quantize(raw, work / final, ops)
+            raw.unlink()
+        else:
+            raw.rename(work / final)
+    for leftover in work.glob("*.onnx.data"):
+        leftover.unlink()
 
 
 def write_query_bank(folder: Path, texts: Sequence[str]) -> Path:

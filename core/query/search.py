@@ -111,25 +111,49 @@ def run_search(
     order = np.lexsort((-sims, demoted))  # strong first, then by score
     keys, sims, vecs, demoted, frame_ms = keys[order], sims[order], vecs[order], demoted[order], frame_ms[order]
 
+    weak, no_match = _weak_matches(sims, demoted)
+    groups = _groups(query, sims, vecs, weak)[:limit]
+    hits = _hits(groups, keys, sims, weak, frame_ms, catalog)
+    suggestions: tuple[Suggestion, ...] = ()
+    if query.suggest and vocab is not None and text:
+        top = vecs[: min(SUGGEST_FROM, int((~weak).sum()) or SUGGEST_FROM)]
+        suggestions = tuple(suggest(text, top, vocab.terms, vocab.vectors))
+    elapsed = (time.perf_counter() - start) * 1000
+    log.debug("search %r: %d hits in %.1f ms", query.text, len(hits), elapsed)
+    searched = len(vectors) if allowed is None else len(allowed)
+    return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions)
+
+
+def _weak_matches(sims: np.ndarray, demoted: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Which candidates are weak (far below the best, or demoted by a negative term), and
+    whether nothing matches well (the best barely beats the typical candidate)."""
     strong_sims = sims[~demoted]
     best = float(strong_sims[0]) if len(strong_sims) else 0.0
     typical = float(strong_sims[min(len(strong_sims) - 1, TYPICAL_RANK - 1)]) if len(strong_sims) else 0.0
     spread = best - typical
     no_match = len(strong_sims) > 5 and spread < NO_MATCH_SPREAD
     cutoff = best - WEAK_FRACTION * spread
-    weak = demoted | (sims < cutoff) | no_match
+    return demoted | (sims < cutoff) | no_match, no_match
 
-    if query.collapse_duplicates and len(keys):
-        groups = collapse_near_duplicates(np.arange(len(keys)), vecs)
+
+def _groups(query: SearchQuery, sims: np.ndarray, vecs: np.ndarray, weak: np.ndarray) -> list[list[int]]:
+    """Candidate positions grouped as results: near-identical shots together (if asked),
+    the strong ones spread by MMR when the query asks for diversity, weak ones last."""
+    if query.collapse_duplicates and len(sims):
+        groups = collapse_near_duplicates(np.arange(len(sims)), vecs)
     else:
-        groups = [[i] for i in range(len(keys))]
+        groups = [[i] for i in range(len(sims))]
     if query.diversity > 0 and len(groups) > 1:
         leaders = np.array([g[0] for g in groups])
         strong = [i for i, g in enumerate(groups) if not weak[g[0]]]
         picked = mmr(sims[leaders[strong]], vecs[leaders[strong]], len(strong), query.diversity)
         groups = [groups[strong[i]] for i in picked] + [g for i, g in enumerate(groups) if weak[g[0]]]
-    groups = groups[:limit]
+    return groups
 
+
+def _hits(groups: list[list[int]], keys: np.ndarray, sims: np.ndarray, weak: np.ndarray, frame_ms: np.ndarray,
+          catalog: Catalog) -> list[SearchHit]:
+    """One hit per group, with its files' metadata (and a video's moments)."""
     files = catalog.files_for_items([int(keys[i]) for g in groups for i in g])
     videos = [fs[0].hash for fs in files.values() if fs and fs[0].media_type == "video" and fs[0].hash]
     moments = catalog.frame_times(videos) if videos else {}
@@ -150,14 +174,7 @@ def run_search(
             frame_ms=int(frame_ms[group[0]]) if first.media_type == "video" else None,
             duration_s=first.duration_s, moments=moments.get(first.hash or "", ()),
         ))
-    suggestions: tuple[Suggestion, ...] = ()
-    if query.suggest and vocab is not None and text:
-        top = vecs[: min(SUGGEST_FROM, int((~weak).sum()) or SUGGEST_FROM)]
-        suggestions = tuple(suggest(text, top, vocab.terms, vocab.vectors))
-    elapsed = (time.perf_counter() - start) * 1000
-    log.debug("search %r: %d hits in %.1f ms", query.text, len(hits), elapsed)
-    searched = len(vectors) if allowed is None else len(allowed)
-    return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions)
+    return hits
 
 
 def _candidates(
