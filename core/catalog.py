@@ -14,8 +14,9 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlite_utils import Database
@@ -23,6 +24,9 @@ from sqlite_utils.migrations import Migrations
 
 from .errors import CatalogError
 from .media.metadata import MediaMeta
+
+if TYPE_CHECKING:
+    from .query.model import Filters
 
 log = logging.getLogger(__name__)
 
@@ -132,14 +136,15 @@ class FolderRecord:
     online: bool
 
 
-_FILE_COLUMNS = (
-    "id, path, folder_id, size, mtime_ns, hash, status, error, width, height, taken_at, "
-    "camera_make, camera_model, gps_lat, gps_lon, media_type, duration_s"
-)
+FILE_FIELDS = tuple(f.name for f in fields(FileRecord))  # the files columns a FileRecord holds
+META_FIELDS = tuple(f.name for f in fields(MediaMeta))  # the files columns of a file's metadata
+_FILE_COLUMNS = ", ".join(FILE_FIELDS)
+_META_SET = ", ".join(f"{c}=?" for c in META_FIELDS)
 
 
-def _file(row: Sequence[object]) -> FileRecord:
-    return FileRecord(*row)  # type: ignore[arg-type]
+def _file(row: sqlite3.Row) -> FileRecord:
+    """A FileRecord from a row read with row_factory=sqlite3.Row (mapped by column name)."""
+    return FileRecord(**{name: row[name] for name in FILE_FIELDS})
 
 
 class Catalog:
@@ -164,6 +169,12 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"Cannot open catalog {self.path}: {exc}") from exc
         self.conn: sqlite3.Connection = self.db.conn
+
+    def _named(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        """Rows addressable by column name (the connection's own factory stays as it is)."""
+        cur = self.conn.cursor()
+        cur.row_factory = sqlite3.Row
+        return cur.execute(sql, tuple(params))
 
     def close(self) -> None:
         self.conn.close()
@@ -258,24 +269,24 @@ class Catalog:
         """Pending files in id order, a chunk at a time (memory stays flat on huge folders)."""
         last = -1
         while True:
-            rows = self.conn.execute(
+            rows = self._named(
                 f"SELECT {_FILE_COLUMNS} FROM files WHERE status = ? AND id > ? ORDER BY id LIMIT ?",
                 (STATUS_PENDING, last, chunk),
             ).fetchall()
             if not rows:
                 return
-            last = int(rows[-1][0])
+            last = int(rows[-1]["id"])
             yield [_file(r) for r in rows]
 
     def count_pending(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM files WHERE status = ?", (STATUS_PENDING,)).fetchone()[0])
 
     def get_file(self, file_id: int) -> FileRecord | None:
-        r = self.conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
+        r = self._named(f"SELECT {_FILE_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
         return _file(r) if r else None
 
     def file_by_path(self, path: str) -> FileRecord | None:
-        r = self.conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
+        r = self._named(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
         return _file(r) if r else None
 
     def files_for_items(self, item_ids: Sequence[int]) -> dict[int, list[FileRecord]]:
@@ -283,8 +294,8 @@ class Catalog:
         out: dict[int, list[FileRecord]] = {}
         for chunk in _chunks(list(item_ids), 900):
             marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT i.id, {', '.join('f.' + c.strip() for c in _FILE_COLUMNS.split(','))} "
+            rows = self._named(
+                f"SELECT i.id AS item_id, {', '.join(f'f.{c} AS {c}' for c in FILE_FIELDS)} "
                 # CROSS JOIN and +status keep SQLite on the item ids and idx_files_hash; the
                 # planner otherwise walks idx_files_status (every indexed file: 570 ms at 1M).
                 f"FROM items i CROSS JOIN files f ON f.hash = i.hash WHERE i.id IN ({marks}) AND +f.status = ? "
@@ -292,7 +303,7 @@ class Catalog:
                 (*chunk, STATUS_INDEXED),
             )
             for r in rows:
-                out.setdefault(int(r[0]), []).append(_file(r[1:]))
+                out.setdefault(int(r["item_id"]), []).append(_file(r))
         return out
 
     def record_errors(self, errors: Iterable[tuple[int, str]]) -> None:
@@ -359,12 +370,9 @@ class Catalog:
                     )
                     if cur.rowcount:
                         new_vectors.append((item_id, vector))
-                m = d.meta
                 self.conn.execute(
-                    "UPDATE files SET hash=?, status=?, error=NULL, indexed_at=?, media_type=?, width=?, height=?, "
-                    "taken_at=?, camera_make=?, camera_model=?, gps_lat=?, gps_lon=?, duration_s=? WHERE id=?",
-                    (d.hash, STATUS_INDEXED, now, m.media_type, m.width, m.height, m.taken_at,
-                     m.camera_make, m.camera_model, m.gps_lat, m.gps_lon, m.duration_s, d.file_id),
+                    f"UPDATE files SET hash=?, status=?, error=NULL, indexed_at=?, {_META_SET} WHERE id=?",
+                    (d.hash, STATUS_INDEXED, now, *(getattr(d.meta, c) for c in META_FIELDS), d.file_id),
                 )
         return new_vectors
 
@@ -533,12 +541,14 @@ class Catalog:
     def count_embeddings(self, model_id: str) -> int:
         return int(self.conn.execute("SELECT count(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()[0])
 
-    def item_ids_where(self, where: str, params: Sequence[object]) -> np.ndarray:
-        """Item ids of indexed files matching a SQL condition on `files f` (query filters)."""
+    def item_ids_matching(self, filters: Filters) -> np.ndarray:
+        """Item ids of indexed files that pass the query filters (parameterised SQL: user
+        text never enters the statement)."""
+        where, params = _filter_sql(filters)
         rows = self.conn.execute(
             "SELECT DISTINCT i.id FROM items i JOIN files f ON f.hash = i.hash "
-            f"WHERE f.status = '{STATUS_INDEXED}' AND ({where})",
-            tuple(params),
+            f"WHERE f.status = ? AND ({where})",
+            (STATUS_INDEXED, *params),
         )
         return np.fromiter((r[0] for r in rows), dtype=np.uint64)
 
@@ -553,6 +563,29 @@ class FileDone:
     meta: MediaMeta
     vector: np.ndarray | None
     frames: tuple[tuple[int, np.ndarray], ...] = ()
+
+
+def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
+    """A parameterised SQL condition on `files f` (user text never enters the SQL)."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if filters.folder:
+        clauses.append("(f.path LIKE ? ESCAPE '\\' OR f.path LIKE ? ESCAPE '\\')")
+        esc = filters.folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params += [f"{esc}%", f"%/{esc}/%"]
+    if filters.after is not None:
+        clauses.append("f.taken_at >= ?")
+        params.append(filters.after)
+    if filters.before is not None:
+        clauses.append("f.taken_at < ?")
+        params.append(filters.before)
+    if filters.media_type:
+        clauses.append("f.media_type = ?")
+        params.append(filters.media_type)
+    if filters.camera:
+        clauses.append("(lower(coalesce(f.camera_make,'') || ' ' || coalesce(f.camera_model,'')) LIKE ?)")
+        params.append(f"%{filters.camera.lower()}%")
+    return " AND ".join(clauses) or "1", params
 
 
 def _chunks(seq: list[int], size: int) -> Iterator[list[int]]:

@@ -13,7 +13,7 @@ from ..embed.base import Embedder, l2_normalize
 from ..vectors import VectorStore
 from . import hubness
 from .encode import QueryEncoder
-from .model import Filters, SearchHit, SearchQuery, SearchResults
+from .model import SearchHit, SearchQuery, SearchResults
 from .parse import parse_query
 from .rank import Suggestion, collapse_near_duplicates, mmr, suggest
 from .vocab import Vocabulary
@@ -52,29 +52,6 @@ def blend_pseudo_caption(q: np.ndarray, terms: np.ndarray, weight: float) -> np.
     return l2_normalize(q + weight * caption)
 
 
-def filter_sql(filters: Filters) -> tuple[str, list[object]]:
-    """A parameterised SQL condition on `files f` (user text never enters the SQL)."""
-    clauses: list[str] = []
-    params: list[object] = []
-    if filters.folder:
-        clauses.append("(f.path LIKE ? ESCAPE '\\' OR f.path LIKE ? ESCAPE '\\')")
-        esc = filters.folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params += [f"{esc}%", f"%/{esc}/%"]
-    if filters.after is not None:
-        clauses.append("f.taken_at >= ?")
-        params.append(filters.after)
-    if filters.before is not None:
-        clauses.append("f.taken_at < ?")
-        params.append(filters.before)
-    if filters.media_type:
-        clauses.append("f.media_type = ?")
-        params.append(filters.media_type)
-    if filters.camera:
-        clauses.append("(lower(coalesce(f.camera_make,'') || ' ' || coalesce(f.camera_model,'')) LIKE ?)")
-        params.append(f"%{filters.camera.lower()}%")
-    return " AND ".join(clauses) or "1", params
-
-
 def run_search(
     query: SearchQuery, catalog: Catalog, vectors: VectorStore, embedder: Embedder, vocab: Vocabulary | None = None,
     hubs: Callable[[], hubness.HubIndex] | None = None, hubness_by_default: bool = False,
@@ -92,8 +69,7 @@ def run_search(
 
     allowed = None
     if filters.active:
-        where, params = filter_sql(filters)
-        allowed = catalog.item_ids_where(where, params)
+        allowed = catalog.item_ids_matching(filters)
     limit = max(1, query.limit)
     fetch = max(limit * 2 + len(query.like_items), TYPICAL_RANK) * (3 if negatives else 1)
     exclude = set(query.like_items) | set(query.unlike_items)
