@@ -155,7 +155,9 @@ class Catalog:
         self.read_only = read_only
         try:
             if read_only:
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, timeout=10)
+                # as_uri() percent-encodes '?', '#' and '%' (a folder may be named so)
+                uri = self.path.absolute().as_uri() + "?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10)
             else:
                 conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
             self.db = Database(conn)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import signal
 import sys
 import time
@@ -65,6 +66,17 @@ class ProgressBar:
         self.stream.flush()
 
 
+def _weight(text: str) -> float:
+    """A query weight: a finite number from 0 to 100 (NaN or infinity would make every score NaN)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a weight is a number from 0 to 100")
+    return value
+
+
 def _add_model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--model", metavar="NAME", help="model to use (see `photolens models`)")
@@ -101,9 +113,9 @@ def _add_search(sub: Subparsers) -> None:
     p.add_argument("query", nargs="?", default="", help='words, e.g. "beach sunset -people after:2019 in:Holidays"')
     p.add_argument("--image", type=Path, metavar="FILE", help="an example image (with words: 'this, but ...')")
     p.add_argument("--sketch", type=Path, metavar="FILE", help="a drawing of what you look for")
-    p.add_argument("--sketch-weight", type=float, default=0.6, help="weight of the sketch against the words (default 0.6)")
-    p.add_argument("--image-weight", type=float, default=1.0, help="weight of the example image (default 1.0)")
-    p.add_argument("--text-weight", type=float, default=1.0, help="weight of the words (default 1.0)")
+    p.add_argument("--sketch-weight", type=_weight, default=0.6, help="weight of the sketch against the words (default 0.6)")
+    p.add_argument("--image-weight", type=_weight, default=1.0, help="weight of the example image (default 1.0)")
+    p.add_argument("--text-weight", type=_weight, default=1.0, help="weight of the words (default 1.0)")
     p.add_argument("--limit", type=int, default=20, help="number of results (default 20)")
     p.add_argument("--all", action="store_true", help="include weak matches")
     p.add_argument("--no-group", action="store_true", help="list near-duplicates separately")
@@ -245,6 +257,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         text=args.query, image=args.image, sketch=args.sketch, sketch_weight=args.sketch_weight,
         image_weight=args.image_weight, text_weight=args.text_weight, limit=args.limit,
     )
+    given = [w for w, present in ((args.text_weight, bool(args.query.strip())), (args.image_weight, args.image),
+                                  (args.sketch_weight, args.sketch)) if present]
+    if given and not any(given):
+        raise PhotolensError("Every weight is 0: nothing would count; give at least one weight above 0")
     if args.diverse is not None and not 0.0 <= args.diverse <= 1.0:
         raise PhotolensError("--diverse must be between 0 and 1")
     with _open(args) as lib:

@@ -185,11 +185,18 @@ def save_settings(data_dir: Path, settings: Settings) -> None:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create a directory readable only by the user (0700 on POSIX)."""
-    path.mkdir(parents=True, exist_ok=True)
+    """Create a directory readable only by the user (0700 on POSIX). A folder that exists
+    already keeps its mode: it is the user's (a shared /tmp must stay 1777)."""
+    if path.is_dir():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:  # made meanwhile by another process
+        return path
     if sys.platform != "win32":
         try:
-            path.chmod(0o700)
+            path.chmod(0o700)  # mkdir's mode is filtered by the umask; 0700 is what we want
         except OSError as exc:  # pragma: no cover - e.g. a folder owned by someone else
             log.warning("Could not make %s private: %s", path, exc)
     return path

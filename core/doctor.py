@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import default_data_dir, default_models_dir
+from .config import default_data_dir, default_models_dir, ensure_private_dir
 from .embed import registry
 
 
@@ -75,7 +75,7 @@ def _model(model: str, model_path: str | None = None) -> Check:
 
 def _data_dir(path: Path) -> Check:
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(path)
         probe = path / ".doctor-probe"
         probe.write_text("ok")
         probe.unlink()

@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from photolens.core.config import default_data_dir
+from photolens.core.config import default_data_dir, ensure_private_dir
 from photolens.core.errors import PhotolensError
 from photolens.core.integration import APP_ID
 from photolens.core.library import Library
@@ -48,7 +48,7 @@ def configure_logging(data_dir: Path, debug: bool) -> None:
     stream.setLevel(level if debug else logging.WARNING)
     root.addHandler(stream)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(data_dir)
         handler = logging.handlers.RotatingFileHandler(data_dir / LOG_FILE, maxBytes=2_000_000, backupCount=2,
                                                        encoding="utf-8")
         handler.setFormatter(fmt)

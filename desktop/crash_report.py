@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from photolens.core.config import ensure_private_dir
+
 log = logging.getLogger(__name__)
 
 CRASH_LOG = "photolens-crash.log"
@@ -51,7 +53,7 @@ class CrashGuard:
     def start(self) -> None:
         """Mark this session running and route fatal-error reports into the crash log."""
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(self.data_dir)
             _trim(self.log_path)
             self._stream = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the session
             self._stream.write(f"--- session pid {os.getpid()} started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
