@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,10 @@ class DecodedFrames:
 
 
 def init_worker(low_priority: bool) -> None:
-    """Decode workers run niced so the desktop stays responsive."""
+    """Decode workers run niced so the desktop stays responsive, and ignore Ctrl-C: a
+    terminal sends SIGINT to the whole process group, and a worker that dies of it while
+    holding the result queue's lock hangs the parent's shutdown. The parent stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if low_priority and hasattr(os, "nice"):
         try:
             os.nice(10)
