@@ -43,6 +43,7 @@ from .query.hubness import HubIndex
 from .query.model import SearchQuery, SearchResults
 from .query.search import run_search
 from .query.vocab import Vocabulary
+from .scanner import is_pseudo_filesystem
 from .session import ModelSession, SessionSpec
 from .vectors import VectorStore
 
@@ -259,6 +260,8 @@ class Library:
         p = Path(path).expanduser()
         if not p.is_dir():
             raise PhotolensError(f"{p} is not a folder")
+        if is_pseudo_filesystem(p):
+            raise PhotolensError(f"{p} is a system file system (like /proc, /sys or /dev), not a picture folder")
         resolved = str(p.resolve())
         for f in self.catalog.folders():
             if resolved == f.path or resolved.startswith(f.path.rstrip(os.sep) + os.sep):

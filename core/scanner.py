@@ -8,6 +8,7 @@ repeats are detected by device+inode), unreadable folders are logged and skipped
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 import os
 import stat
@@ -51,6 +52,42 @@ class ScanPlan:
     online: bool = True
 
 
+# Kernel and virtual file systems: never pictures, and /proc/<pid>/root leads back to "/"
+# (`index /proc` walked the whole disk).
+PSEUDO_FILESYSTEMS = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "securityfs", "debugfs", "tracefs", "pstore",
+    "bpf", "configfs", "fusectl", "mqueue", "hugetlbfs", "autofs", "binfmt_misc", "efivarfs", "nsfs",
+    "rpc_pipefs", "selinuxfs",
+})
+
+
+@functools.lru_cache(maxsize=1)
+def _pseudo_devices() -> frozenset[int]:
+    """Device numbers of the mounted pseudo file systems (Linux: /proc/self/mounts)."""
+    try:
+        lines = Path("/proc/self/mounts").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return frozenset()
+    devices = set()
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 3 and parts[2] in PSEUDO_FILESYSTEMS:
+            mount = parts[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+            try:
+                devices.add(os.stat(mount).st_dev)
+            except OSError:
+                continue
+    return frozenset(devices)
+
+
+def is_pseudo_filesystem(path: Path | str) -> bool:
+    """True for /proc, /sys, /dev and the like (anything on a kernel or virtual file system)."""
+    try:
+        return os.stat(path).st_dev in _pseudo_devices()
+    except OSError:
+        return False
+
+
 def _skip_dir(name: str, patterns: tuple[str, ...]) -> bool:
     return name.startswith(".") or name in SYSTEM_FOLDERS or any(fnmatch.fnmatch(name, p) for p in patterns)
 
@@ -65,6 +102,9 @@ def walk_media(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[FileStat]:
             st = os.stat(folder)
         except OSError as exc:
             log.warning("cannot read folder %s: %s", folder, exc)
+            continue
+        if st.st_dev in _pseudo_devices():
+            log.info("skipping %s: a system file system (/proc, /sys, /dev), not pictures", folder)
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen:

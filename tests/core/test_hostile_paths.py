@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from photolens.core.errors import PhotolensError
 from photolens.core.library import Library
 
 ORACLE = Path(__file__).resolve().parents[1] / "fixtures" / "models" / "oracle"
@@ -64,3 +65,21 @@ def test_all_weights_zero_is_a_clear_error_and_scores_stay_numbers(tmp_path: Pat
     assert out.returncode == 0, out.stderr
     hits = json.loads(out.stdout)  # valid JSON: no NaN
     assert hits and all(isinstance(h["score"], float) for h in hits)
+
+
+@pytest.mark.skipif(not Path("/proc/self/mounts").exists(), reason="Linux pseudo file systems")
+def test_proc_sys_and_dev_are_never_walked(tmp_path: Path, photo_dir: Path) -> None:
+    from photolens.core.scanner import walk_media
+
+    (photo_dir / "proc-link").symlink_to("/proc")
+    (photo_dir / "sys-link").symlink_to("/sys")
+    (photo_dir / "dev-link").symlink_to("/dev")
+    found = [f.path for f in walk_media(photo_dir)]
+    assert len(found) == 12 and not any("-link" in p for p in found)
+    out = _cli("--data-dir", str(tmp_path / "data"), "index", "/proc", "--model-path", str(ORACLE))
+    assert out.returncode == 2 and "system file system" in out.stderr
+    with Library.open(tmp_path / "data2") as lib:
+        for path in ("/proc", "/sys", "/dev"):
+            with pytest.raises(PhotolensError, match="system file system"):
+                lib.add_folder(path)
+        assert lib.folders() == []
