@@ -205,11 +205,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     with _open(args, read_only=False) as lib:
         for path in args.paths:
             lib.add_folder(path)
-        if args.model or args.model_path:  # remember the model choice for later searches
-            lib.save_settings(lib.settings.with_changes(
-                model=args.model or lib.settings.model,
-                model_path=str(args.model_path.resolve()) if args.model_path else None,
-            ))
+        _remember_model(lib, args)
         if not lib.folders():
             raise PhotolensError("No folders to index: give one, e.g. `photolens index ~/Pictures`")
         lib.embedder  # fail fast with the clear model message  # noqa: B018
@@ -234,6 +230,15 @@ def cmd_index(args: argparse.Namespace) -> int:
             if report.errors:
                 print("see `photolens status` for the files that failed")
     return 130 if report.cancelled else 0
+
+
+def _remember_model(lib: Library, args: argparse.Namespace) -> None:
+    """The model given to `index` or `watch` is remembered for later searches."""
+    if args.model or args.model_path:
+        lib.save_settings(lib.settings.with_changes(
+            model=args.model or lib.settings.model,
+            model_path=str(args.model_path.resolve()) if args.model_path else None,
+        ))
 
 
 def _indexed_item(lib: Library, path: Path, flag: str) -> int:
@@ -335,6 +340,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     with _open(args, read_only=False) as lib:
         for path in args.paths:
             lib.add_folder(path)
+        _remember_model(lib, args)
         if not lib.folders():
             raise PhotolensError("No folders to watch: give one, e.g. `photolens watch ~/Pictures`")
         lib.embedder  # fail fast with the clear model message  # noqa: B018

@@ -117,3 +117,24 @@ def test_cli_startup_does_not_import_torch_or_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False False False"
+
+
+def test_watch_remembers_the_model_it_was_given(tmp_path: Path, photo_dir: Path) -> None:
+    import signal
+
+    oracle = Path(__file__).resolve().parents[1] / "fixtures" / "models" / "oracle"
+    data = str(tmp_path / "data")
+    proc = subprocess.Popen([sys.executable, "-m", "photolens.core.cli", "--data-dir", data, "watch", str(photo_dir),
+                             "--model-path", str(oracle)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # the first report: the initial reconcile is done
+        assert "12 embedded" in first, first
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    out = run_cli("--data-dir", data, "status", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["model_path"] == str(oracle.resolve())
