@@ -12,6 +12,8 @@ from PIL import Image
 
 from .model_files import ModelConfig
 
+MAX_ASPECT = 4  # longer side / shorter side kept before resizing; the centre crop keeps 1:1 anyway
+
 _RESAMPLE = {
     "bicubic": Image.Resampling.BICUBIC,
     "bilinear": Image.Resampling.BILINEAR,
@@ -27,6 +29,12 @@ def resize_and_crop(image: Image.Image, size: int, *, interpolation: str = "bicu
     if resize_mode == "squash":
         return image.resize((size, size), resample)
     short, long = (w, h) if w <= h else (h, w)
+    if long > MAX_ASPECT * short:  # a 100000x1 strip would resize to 22 M x 224: crop its middle first
+        keep = MAX_ASPECT * short
+        box = ((w - keep) // 2, 0, (w - keep) // 2 + keep, h) if w > h else (0, (h - keep) // 2, w, (h - keep) // 2 + keep)
+        image = image.crop(box)
+        w, h = image.size
+        long = keep
     new_short, new_long = size, int(size * long / short)
     new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
     if (new_w, new_h) != (w, h):

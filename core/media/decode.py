@@ -17,7 +17,10 @@ from ..errors import DecodeError
 log = logging.getLogger(__name__)
 
 # Pillow's own guard (89 MP warns, 179 MP raises); we refuse anything above this outright.
-MAX_PIXELS = 200_000_000
+MAX_PIXELS = 200_000_000  # pixels actually decoded (JPEGs: after draft-mode downscaling)
+MAX_HEADER_PIXELS = 2_000_000_000  # what a header may claim before anything is decoded
+# Pillow's own bomb guard (89.5 MP) refuses 92 and 108 MP phone photos: ours applies instead.
+Image.MAX_IMAGE_PIXELS = None
 
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic", ".heif", ".avif"}
@@ -26,7 +29,7 @@ IMAGE_EXTENSIONS = frozenset(
 _heif_registered = False
 
 
-def _register_heif() -> None:
+def register_heif() -> None:
     global _heif_registered  # noqa: PLW0603 - one-time plugin registration, idempotent
     if _heif_registered:
         return
@@ -67,19 +70,22 @@ def open_image(path: Path | str, *, min_side: int | None = None) -> Image.Image:
     With `min_side`, JPEGs are decoded in draft mode at the smallest DCT scale whose
     shorter side is still >= min_side (4-8x faster for large photos).
     """
-    _register_heif()
+    register_heif()
     path = Path(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 w, h = image.size
-                if w * h > MAX_PIXELS:
-                    raise DecodeError(f"image too large ({w}x{h} pixels; limit {MAX_PIXELS:,})")
                 if w <= 0 or h <= 0:
                     raise DecodeError("image has no pixels")
+                if w * h > MAX_HEADER_PIXELS:
+                    raise DecodeError(f"image too large ({w}x{h} pixels)")
                 if min_side and image.format == "JPEG":
-                    image.draft("RGB", (min_side, min_side))
+                    image.draft("RGB", (min_side, min_side))  # decodes at 1/2, 1/4 or 1/8 scale
+                dw, dh = image.size
+                if dw * dh > MAX_PIXELS:
+                    raise DecodeError(f"image too large ({w}x{h} pixels; limit {MAX_PIXELS:,} decoded)")
                 image.seek(0)
                 image.load()
                 try:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PIL import ExifTags, Image
 
+from .decode import register_heif
+
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
@@ -82,6 +84,7 @@ def read_metadata(path: Path | str, *, fallback_time: float | None = None) -> Me
     Raises the Pillow/OS error if the file is not an image at all; broken EXIF only
     loses the EXIF fields.
     """
+    register_heif()  # HEIC/HEIF (iPhone photos): the opener must exist in this process too
     with Image.open(path) as image:
         width, height = image.size
         taken = make = model = lat = lon = None
