@@ -42,7 +42,7 @@ def _qt() -> Check:
 
 def _onnxruntime() -> Check:
     try:
-        import onnxruntime as ort
+        from .ort_runtime import ort
     except ImportError:
         return Check("onnxruntime", "fail", "not installed", "pip install onnxruntime")
     providers = ort.get_available_providers()

@@ -8,7 +8,11 @@ from __future__ import annotations
 import os
 import sys
 
-from photolens.core.gui_check import PROBE_CODE, PROBE_ENV
+# Before anything can load ONNX Runtime, here and in every process started from here:
+# its telemetry stays off (core/ort_runtime.py says why).
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+from photolens.core.gui_check import PROBE_CODE, PROBE_ENV  # noqa: E402
 
 _GUI_FLAGS = ("--debug",)
 _GUI_OPTIONS = ("--data-dir", "--quit-after")  # options that take a value

@@ -29,7 +29,7 @@ PROVIDER_PREFERENCE = ("CUDAExecutionProvider", "CoreMLExecutionProvider", "CPUE
 
 def choose_providers(preferred: str | None = None) -> list[str]:
     """Execution providers available here, best first ('cpu' forces the CPU)."""
-    import onnxruntime as ort
+    from ..ort_runtime import ort
 
     available = set(ort.get_available_providers())
     if preferred == "cpu":
@@ -58,7 +58,7 @@ class _Tower:
             return self._session
 
     def _load(self):  # noqa: ANN202
-        import onnxruntime as ort
+        from ..ort_runtime import ort
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self._threads
