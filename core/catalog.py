@@ -96,6 +96,13 @@ def m005_analyses(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_ctime(db: Database) -> None:
+    """The inode change time: a file rewritten in place with its mtime restored (rsync -t,
+    some editors) keeps size and mtime, never its ctime."""
+    db.table("files").add_column("ctime_ns", int)
+
+
 @dataclass(frozen=True)
 class AnalyzerItem:
     """An item as an analyzer sees it: a file with its content, and the video moment."""
@@ -127,6 +134,8 @@ class FileRecord:
     gps_lon: float | None = None
     media_type: str | None = None
     duration_s: float | None = None
+    inode: int | None = None
+    ctime_ns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -213,25 +222,28 @@ class Catalog:
             self.conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
 
     # -- files -----------------------------------------------------------------------------
-    def file_stats(self, folder_id: int, prefix: str | None = None) -> dict[str, tuple[int, int, int, str]]:
-        """path -> (id, size, mtime_ns, status) for the files of a folder (or of a subtree)."""
-        sql = "SELECT path, id, size, mtime_ns, status FROM files WHERE folder_id = ?"
+    def file_stats(self, folder_id: int, prefix: str | None = None) -> dict[str, tuple[int, int, int, str, int, int]]:
+        """path -> (id, size, mtime_ns, status, inode, ctime_ns) for the files of a folder (or
+        of a subtree); 0 where the catalog has no value."""
+        sql = "SELECT path, id, size, mtime_ns, status, inode, ctime_ns FROM files WHERE folder_id = ?"
         args: tuple[object, ...] = (folder_id,)
         if prefix is not None:
             sql += " AND (path = ? OR substr(path, 1, ?) = ?)"
             base = prefix.rstrip("/") + "/"
             args += (prefix, len(base), base)
         rows = self.conn.execute(sql, args)
-        return {r[0]: (int(r[1]), int(r[2] or 0), int(r[3] or 0), r[4]) for r in rows}
+        return {r[0]: (int(r[1]), int(r[2] or 0), int(r[3] or 0), r[4], int(r[5] or 0), int(r[6] or 0)) for r in rows}
 
-    def mark_pending(self, folder_id: int, stats: Iterable[tuple[str, int, int, int]]) -> None:
-        """Insert or reset files (path, size, mtime_ns, inode) as pending work."""
+    def mark_pending(self, folder_id: int, stats: Iterable[tuple[str, int, int, int, int]]) -> None:
+        """Insert or reset files (path, size, mtime_ns, inode, ctime_ns) as pending work."""
         with self.conn:
             self.conn.executemany(
-                "INSERT INTO files (folder_id, path, size, mtime_ns, inode, status) VALUES (?, ?, ?, ?, ?, ?) "
+                "INSERT INTO files (folder_id, path, size, mtime_ns, inode, ctime_ns, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(path) DO UPDATE SET folder_id=excluded.folder_id, size=excluded.size, "
-                "mtime_ns=excluded.mtime_ns, inode=excluded.inode, status=excluded.status, hash=NULL, error=NULL",
-                [(folder_id, p, s, m, i, STATUS_PENDING) for p, s, m, i in stats],
+                "mtime_ns=excluded.mtime_ns, inode=excluded.inode, ctime_ns=excluded.ctime_ns, "
+                "status=excluded.status, hash=NULL, error=NULL",
+                [(folder_id, p, s, m, i, c, STATUS_PENDING) for p, s, m, i, c in stats],
             )
 
     def record_path_errors(self, folder_id: int, rows: Iterable[tuple[str, int, int, int, str]]) -> None:
@@ -257,11 +269,19 @@ class Catalog:
                 out[(int(inode or 0), int(size or 0), int(mtime or 0))] = int(fid)
         return out
 
-    def move_file(self, file_id: int, folder_id: int, new_path: str) -> None:
-        """A file moved or renamed on disk: same row, same content, new path."""
+    def set_stats(self, rows: Sequence[tuple[int, int, int]]) -> None:
+        """(file id, inode, ctime_ns) for files whose stat the catalog did not keep yet."""
+        with self.conn:
+            self.conn.executemany("UPDATE files SET inode = ?, ctime_ns = ? WHERE id = ?",
+                                  [(inode, ctime, fid) for fid, inode, ctime in rows])
+
+    def move_file(self, file_id: int, folder_id: int, new_path: str, ctime_ns: int | None = None) -> None:
+        """A file moved or renamed on disk: same row, same content, new path (a rename
+        changes the inode's ctime, which the row follows)."""
         with self.conn:
             self.conn.execute("DELETE FROM files WHERE path = ? AND id != ?", (new_path, file_id))
-            self.conn.execute("UPDATE files SET path = ?, folder_id = ? WHERE id = ?", (new_path, folder_id, file_id))
+            self.conn.execute("UPDATE files SET path = ?, folder_id = ?, ctime_ns = coalesce(?, ctime_ns) WHERE id = ?",
+                              (new_path, folder_id, ctime_ns, file_id))
 
     def delete_files(self, file_ids: Iterable[int]) -> None:
         with self.conn:

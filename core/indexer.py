@@ -163,12 +163,15 @@ class Indexer:
             return
         moved = self._match_moves(plan)
         work = plan.new + plan.changed
-        self.catalog.mark_pending(folder.id, [(f.path, f.size, f.mtime_ns, f.inode) for f in work if not f.problem])
+        self.catalog.mark_pending(folder.id, [(f.path, f.size, f.mtime_ns, f.inode, f.ctime_ns)
+                                              for f in work if not f.problem])
         bad = [(f.path, f.size, f.mtime_ns, f.inode, f.problem) for f in work if f.problem]
         if bad:
             self.catalog.record_path_errors(folder.id, bad)
             report.errors += len(bad)
         self.catalog.delete_files(plan.deleted)
+        if plan.stat_updates:
+            self.catalog.set_stats(plan.stat_updates)
         report.reused += moved
         report.new += len(plan.new)
         report.changed += len(plan.changed)
@@ -189,7 +192,7 @@ class Indexer:
         for fs in plan.new:
             fid = vanished.get((fs.inode, fs.size, fs.mtime_ns))
             if fid is not None and fid not in moved_ids and not fs.problem:
-                self.catalog.move_file(fid, plan.folder.id, fs.path)
+                self.catalog.move_file(fid, plan.folder.id, fs.path, fs.ctime_ns)
                 moved_ids.add(fid)
             else:
                 remaining.append(fs)

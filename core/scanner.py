@@ -37,6 +37,15 @@ class FileStat:
     mtime_ns: int
     inode: int
     problem: str | None = None  # a reason the file cannot be indexed, known from its name
+    ctime_ns: int = 0
+
+    def differs_from(self, size: int, mtime_ns: int, inode: int, ctime_ns: int) -> bool:
+        """Changed since the catalog saw it: size or mtime, or (where known) a new inode (a
+        file replaced by rename, as rsync does) or a new ctime (rewritten in place with the
+        mtime put back)."""
+        return ((size, mtime_ns) != (self.size, self.mtime_ns)
+                or bool(inode and self.inode and inode != self.inode)
+                or bool(ctime_ns and self.ctime_ns and ctime_ns != self.ctime_ns))
 
 
 @dataclass
@@ -50,6 +59,7 @@ class ScanPlan:
     unchanged: int = 0
     pending: int = 0
     online: bool = True
+    stat_updates: list[tuple[int, int, int]] = field(default_factory=list)  # (id, inode, ctime_ns) not yet known
 
 
 # Kernel and virtual file systems: never pictures, and /proc/<pid>/root leads back to "/"
@@ -141,8 +151,9 @@ def _file_stat(path: str, st: os.stat_result) -> FileStat:
         path.encode("utf-8")
     except UnicodeEncodeError:
         shown = os.fsencode(path).decode("utf-8", "backslashreplace")
-        return FileStat(shown, st.st_size, st.st_mtime_ns, st.st_ino, "file name is not valid UTF-8: rename the file")
-    return FileStat(path, st.st_size, st.st_mtime_ns, st.st_ino)
+        return FileStat(shown, st.st_size, st.st_mtime_ns, st.st_ino, "file name is not valid UTF-8: rename the file",
+                        st.st_ctime_ns)
+    return FileStat(path, st.st_size, st.st_mtime_ns, st.st_ino, None, st.st_ctime_ns)
 
 
 def stat_media(path: str) -> FileStat | None:
@@ -175,12 +186,14 @@ def plan_folder(
         old = known.get(fs.path)
         if old is None:
             plan.new.append(fs)
-        elif old[1] != fs.size or old[2] != fs.mtime_ns:
+        elif fs.differs_from(old[1], old[2], old[4], old[5]):
             plan.changed.append(fs)
         elif old[3] == STATUS_PENDING:
             plan.pending += 1
         else:
             plan.unchanged += 1
+            if not old[5] or not old[4]:  # indexed before the catalog kept ctimes: learn them now
+                plan.stat_updates.append((old[0], fs.inode, fs.ctime_ns))
     plan.deleted = [v[0] for p, v in known.items() if p not in seen]
     return plan
 
@@ -199,7 +212,7 @@ def plan_paths(catalog: Catalog, folder: FolderRecord, paths: list[str]) -> Scan
                 plan.deleted.append(old.id)
         elif old is None:
             plan.new.append(fs)
-        elif (old.size, old.mtime_ns) != (fs.size, fs.mtime_ns):
+        elif fs.differs_from(old.size, old.mtime_ns, old.inode or 0, old.ctime_ns or 0):
             plan.changed.append(fs)
         else:
             plan.unchanged += 1

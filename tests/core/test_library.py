@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -282,3 +283,40 @@ def test_every_supported_format_is_indexed(lib: Library, tmp_path: Path) -> None
     assert report.embedded == 7 and report.errors == 0
     heic = lib.catalog.file_by_path(str(root / "picture.heic"))
     assert heic is not None and (heic.width, heic.height) == (70, 48)
+
+
+def test_a_file_rewritten_with_its_mtime_restored_is_noticed(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """rsync -t (a new file renamed over the old) and in-place editors that put the mtime back
+    keep the size and the mtime; the inode or the ctime tells."""
+    from PIL import Image
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    for name, colour in (("inplace.bmp", (250, 0, 0)), ("renamed.bmp", (0, 250, 0)), ("same.bmp", (0, 0, 250))):
+        Image.new("RGB", (40, 30), colour).save(folder / name)  # BMPs of one size have one byte size
+    with Library.open(tmp_path / "data", model_path=tiny_model_dir) as lib:
+        lib.add_folder(folder)
+        assert lib.index().embedded == 3
+        before = {p.name: lib.catalog.file_by_path(str(p)).hash for p in folder.iterdir()}  # type: ignore[union-attr]
+
+        inplace = folder / "inplace.bmp"
+        st = inplace.stat()
+        data = bytearray(inplace.read_bytes())
+        data[-300:] = bytes([7]) * 300  # other pixels, same size
+        with open(inplace, "r+b") as fh:  # rewritten in place: the same inode
+            fh.write(data)
+        os.utime(inplace, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+        renamed = folder / "renamed.bmp"
+        st = renamed.stat()
+        tmp = folder / ".renamed.bmp.tmp"
+        Image.new("RGB", (40, 30), (250, 250, 0)).save(tmp, format="BMP")
+        os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.replace(tmp, renamed)  # what rsync -t does: a new inode, the old size and mtime
+
+        report = lib.index()
+        assert report.changed == 2 and report.embedded == 2
+        after = {p.name: lib.catalog.file_by_path(str(p)).hash for p in folder.iterdir()}  # type: ignore[union-attr]
+        assert after["same.bmp"] == before["same.bmp"]
+        assert after["inplace.bmp"] != before["inplace.bmp"] and after["renamed.bmp"] != before["renamed.bmp"]
+        assert lib.index().changed == 0  # and then it is quiet again
