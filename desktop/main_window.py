@@ -119,9 +119,9 @@ class MainWindow(QMainWindow):
         self.results = ResultActions(self)
         self.actions_ = build_actions(self)
         self._connect()
-        self._rescan = QTimer(self)
-        self._rescan.setInterval(RESCAN_INTERVAL_MS)
-        self._rescan.timeout.connect(self.start_indexing)
+        self.rescan_timer = QTimer(self)
+        self.rescan_timer.setInterval(RESCAN_INTERVAL_MS)
+        self.rescan_timer.timeout.connect(self.start_indexing)
         self._show_empty()
         self.resize(1240, 800)
         if self.state_store is not None:
@@ -153,7 +153,8 @@ class MainWindow(QMainWindow):
         self.results_view.selectionModel().selectionChanged.connect(self._on_selection)
         self.results_view.open_requested.connect(self.results.open_index)
         self.results_view.escape_pressed.connect(self.clear_search)
-        self.results_view.context_menu_requested.connect(self.results.context_menu)
+        self.results_view.context_menu_requested.connect(
+            lambda index, pos: self.results.context_menu(index, pos, self.actions_))
         self.results.connect_preview()
         sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
         w = self.index_worker
@@ -165,7 +166,7 @@ class MainWindow(QMainWindow):
         w.failed.connect(self._on_worker_failed)
         w.folders_changed.connect(self.refresh_status)
         w.folders_changed.connect(c.refresh)
-        w.settings_changed.connect(self._on_settings_changed)
+        w.settings_changed.connect(self.on_settings_changed)
         self.index_status.pause_clicked.connect(w.toggle_pause)
         self.index_status.errors_clicked.connect(self.dialogs.open_errors)
         self.search_worker.warm_up_failed.connect(self._on_worker_failed)
@@ -181,7 +182,7 @@ class MainWindow(QMainWindow):
             return
         self.start_indexing()
         self.search_worker.warm_up()
-        self._rescan.start()
+        self.rescan_timer.start()
 
     def start_indexing(self) -> None:
         if self.index_worker.start_indexing():
@@ -192,7 +193,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        self._rescan.stop()
+        self.rescan_timer.stop()
         self.search.blockSignals(True)
         self.search_worker.shutdown()
         self.index_worker.shutdown()
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
             log.info("model missing: %s", exc)
         self.banner.show_message(text, kind="model", action="Set up model…", callback=self.dialogs.open_model)
 
-    def _on_settings_changed(self) -> None:
+    def on_settings_changed(self) -> None:
         self.refresh_status()
         self.search_worker.warm_up()
         self.search.refresh()

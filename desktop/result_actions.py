@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint
 from PySide6.QtGui import QImage
@@ -17,14 +17,53 @@ from .desktop_actions import read_full_image
 from .tasks import describe_error
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QStatusBar, QWidget
+
+    from .desktop_actions import DesktopActions
+    from .preview_pane import PreviewPane
+    from .results_model import ResultsModel
+    from .results_view import ResultsView
+    from .search_controller import SearchController
+    from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
 
+class ResultsHost(Protocol):
+    """What the result actions need of the window (MainWindow provides it)."""
+
+    @property
+    def model(self) -> ResultsModel: ...
+    @property
+    def results_view(self) -> ResultsView: ...
+    @property
+    def desktop(self) -> DesktopActions: ...
+    @property
+    def search(self) -> SearchController: ...
+    @property
+    def preview(self) -> PreviewPane: ...
+    @property
+    def io(self) -> TaskRunner: ...
+    def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt's name
+    def window(self) -> QWidget: ...
+
+
+class MenuActions(Protocol):
+    """The actions a result's context menu offers (the window's WindowActions)."""
+
+    open_result: QAction
+    reveal: QAction
+    copy_path: QAction
+    copy_image: QAction
+    more_like: QAction
+    less_like: QAction
+    toggle_group: QAction
+
+
 class ResultActions(QObject):
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
+    def __init__(self, window: ResultsHost):
+        super().__init__(window.window())
         self.w = window
 
     def _say(self, text: str, ms: int = 4000) -> None:
@@ -106,9 +145,8 @@ class ResultActions(QObject):
         if hit is not None and self.w.model.toggle_group(index):
             view.setCurrentIndex(self.w.model.index_of(hit.path))
 
-    def context_menu(self, index: QModelIndex, pos: QPoint) -> QMenu:
-        a = self.w.actions_
-        menu = QMenu(self.w)
+    def context_menu(self, index: QModelIndex, pos: QPoint, a: MenuActions) -> QMenu:
+        menu = QMenu(self.w.window())
         for action in (a.open_result, a.reveal, a.copy_path, a.copy_image, None, a.more_like, a.less_like):
             if action is None:
                 menu.addSeparator()

@@ -3,13 +3,49 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from PySide6.QtWidgets import QMenuBar, QWidget
+
+    from photolens.core.library import Library
+
+    from .filter_bar import FilterBar
+    from .index_worker import IndexWorker
+    from .result_actions import ResultActions
+    from .results_view import ResultsView
+    from .window_dialogs import WindowDialogs
+
+
+class WindowCommands(Protocol):
+    """What the menus and shortcuts act on (MainWindow provides it)."""
+
+    @property
+    def library(self) -> Library: ...
+    @property
+    def dialogs(self) -> WindowDialogs: ...
+    @property
+    def results(self) -> ResultActions: ...
+    @property
+    def results_view(self) -> ResultsView: ...
+    @property
+    def filter_bar(self) -> FilterBar: ...
+    @property
+    def index_worker(self) -> IndexWorker: ...
+    def focus_search(self) -> None: ...
+    def clear_search(self) -> None: ...
+    def paste_image(self) -> None: ...
+    def choose_query_image(self) -> None: ...
+    def start_indexing(self) -> None: ...
+    def set_group_similar(self, on: bool) -> None: ...
+    def set_ranking(self, **changes: object) -> None: ...
+    def show_about(self) -> None: ...
+    def close(self) -> bool: ...
+    def menuBar(self) -> QMenuBar: ...  # noqa: N802 - Qt's name
+    def window(self) -> QWidget: ...
 
 
 VARIED = 0.3  # diversity of "Vary the first results" (README: ranking table)
@@ -43,16 +79,16 @@ class WindowActions:
     about: QAction
 
 
-def build_actions(w: MainWindow) -> WindowActions:
+def build_actions(w: WindowCommands) -> WindowActions:
     def act(text: str, slot: object, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
             tip: str = "") -> QAction:
-        action = QAction(text, w)
+        action = QAction(text, w.window())
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if tip:
             action.setStatusTip(tip)
         action.triggered.connect(slot)
-        w.addAction(action)
+        w.window().addAction(action)
         return action
 
     a = WindowActions(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from photolens.core.library import LibraryStatus
 
@@ -19,14 +19,52 @@ from .tasks import describe_error
 from .welcome_dialog import WelcomeDialog
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from PySide6.QtCore import QTimer
+
+    from photolens.core.library import Library
+
+    from .index_status import IndexStatusWidget
+    from .index_worker import IndexWorker
+    from .notices import Banner
+    from .search_controller import SearchController
+    from .search_worker import SearchWorker
+    from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
 
+class DialogHost(Protocol):
+    """What the dialogs need of the window (MainWindow provides it)."""
+
+    @property
+    def library(self) -> Library: ...
+    @property
+    def default_folders(self) -> list[Path] | None: ...
+    @property
+    def index_worker(self) -> IndexWorker: ...
+    @property
+    def search(self) -> SearchController: ...
+    @property
+    def search_worker(self) -> SearchWorker: ...
+    @property
+    def io(self) -> TaskRunner: ...
+    @property
+    def banner(self) -> Banner: ...
+    @property
+    def index_status(self) -> IndexStatusWidget: ...
+    @property
+    def status_info(self) -> LibraryStatus | None: ...
+    @property
+    def rescan_timer(self) -> QTimer: ...
+    def on_settings_changed(self) -> None: ...
+    def refresh_status(self) -> None: ...
+    def start_indexing(self) -> None: ...
+    def window(self) -> QWidget: ...
+
+
 class WindowDialogs(QObject):
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
+    def __init__(self, window: DialogHost):
+        super().__init__(window.window())
         self.w = window
         self.sketch_pad: SketchPadDialog | None = None
         self.welcome: WelcomeDialog | None = None
@@ -34,12 +72,12 @@ class WindowDialogs(QObject):
         self.errors: IndexErrorsDialog | None = None
         self.model: QDialog | None = None
         self.downloader = ModelDownloader(window.library.models_dir, self)
-        self.downloader.finished.connect(lambda _path: self.w._on_settings_changed())
+        self.downloader.finished.connect(lambda _path: self.w.on_settings_changed())
 
     # -- first run ---------------------------------------------------------------------------
     def open_welcome(self) -> WelcomeDialog:
         dialog = WelcomeDialog(ModelInfo.of(self.w.library), self.downloader,
-                               default_folders=self.w.default_folders, parent=self.w)
+                               default_folders=self.w.default_folders, parent=self.w.window())
         dialog.finished.connect(lambda result: self._welcome_done(dialog, result))
         self.welcome = dialog
         dialog.open()
@@ -55,7 +93,7 @@ class WindowDialogs(QObject):
                 w.index_worker.add_folders(folders)
                 w.index_status.show_message("Looking for pictures…")
         w.search_worker.warm_up()
-        w._rescan.start()
+        w.rescan_timer.start()
         w.refresh_status()
 
     def _set_model_path(self, path: str) -> None:
@@ -65,7 +103,7 @@ class WindowDialogs(QObject):
     # -- sketch pad --------------------------------------------------------------------------
     def open_sketch_pad(self) -> SketchPadDialog:
         if self.sketch_pad is None:
-            self.sketch_pad = SketchPadDialog(self.w)
+            self.sketch_pad = SketchPadDialog(self.w.window())
             self.sketch_pad.search_requested.connect(
                 lambda sketch, words, balance: self.w.search.set_sketch(sketch, balance, text=words))
         state = self.w.search.state
@@ -80,7 +118,7 @@ class WindowDialogs(QObject):
         lib = self.w.library
         status = self.w.status_info
         folders = list(status.folders) if status is not None else lib.folders()
-        dialog = FoldersDialog(folders, lib.settings.exclude_patterns, self.w, read_only=lib.read_only)
+        dialog = FoldersDialog(folders, lib.settings.exclude_patterns, self.w.window(), read_only=lib.read_only)
         dialog.accepted.connect(lambda: self.apply_folder_changes(dialog))
         self.folders = dialog
         dialog.open()
@@ -102,14 +140,14 @@ class WindowDialogs(QObject):
     # -- errors and model -------------------------------------------------------------------------
     def open_errors(self) -> None:
         def show(status: LibraryStatus) -> None:
-            self.errors = IndexErrorsDialog(list(status.errors), status.error_count, self.w)
+            self.errors = IndexErrorsDialog(list(status.errors), status.error_count, self.w.window())
             self.errors.open()
 
         self.w.io.submit(lambda: self.w.library.status(max_errors=1000), show,
                          lambda exc: self.w.banner.show_message(describe_error(exc), kind="error"), name="errors")
 
     def open_model(self) -> QDialog:
-        dialog = QDialog(self.w)
+        dialog = QDialog(self.w.window())
         dialog.setWindowTitle("Model — Photolens")
         panel = ModelPanel(ModelInfo.of(self.w.library), self.downloader, dialog)
         panel.model_path_chosen.connect(lambda path: self._set_model_path(str(Path(path))))

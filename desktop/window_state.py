@@ -6,19 +6,40 @@ Only how the window looks lives here; the library's settings are TOML owned by c
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QByteArray, QSettings
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from PySide6.QtWidgets import QSplitter
+
+    from .filter_bar import FilterBar
+    from .results_view import ResultsView
+    from .search_controller import SearchController
 
 log = logging.getLogger(__name__)
 
 FILTER_KEYS = ("folder", "when", "kind", "sort", "show_weak")
 
 
-def save(window: MainWindow, store: QSettings) -> None:
+class StatefulWindow(Protocol):
+    """What is saved of the window (MainWindow provides it)."""
+
+    @property
+    def splitter(self) -> QSplitter: ...
+    @property
+    def results_view(self) -> ResultsView: ...
+    @property
+    def filter_bar(self) -> FilterBar: ...
+    @property
+    def search(self) -> SearchController: ...
+    def saveGeometry(self) -> QByteArray: ...  # noqa: N802 - Qt's names
+    def saveState(self, version: int = ...) -> QByteArray: ...  # noqa: N802
+    def restoreGeometry(self, geometry: QByteArray | bytes | bytearray | memoryview) -> bool: ...  # noqa: N802
+    def restoreState(self, state: QByteArray | bytes | bytearray | memoryview, version: int = ...) -> bool: ...  # noqa: N802
+
+
+def save(window: StatefulWindow, store: QSettings) -> None:
     store.setValue("window/geometry", window.saveGeometry())
     store.setValue("window/state", window.saveState())
     store.setValue("window/splitter", window.splitter.saveState())
@@ -29,7 +50,7 @@ def save(window: MainWindow, store: QSettings) -> None:
     store.sync()
 
 
-def restore(window: MainWindow, store: QSettings) -> None:
+def restore(window: StatefulWindow, store: QSettings) -> None:
     geometry = store.value("window/geometry")
     if isinstance(geometry, QByteArray | bytes) and geometry:
         window.restoreGeometry(geometry)

@@ -210,7 +210,7 @@ def test_a_group_of_near_identical_shots_opens_and_closes(qtbot, window, library
     shown = shown_paths(window)
     assert shown[group + 1: group + 1 + len(hit.near_duplicates)] == list(hit.near_duplicates)
     assert model.hit(view.currentIndex()).path == hit.path  # the selection stays on the group
-    menu = window.results.context_menu(view.currentIndex(), view.mapToGlobal(view.rect().center()))
+    menu = window.results.context_menu(view.currentIndex(), view.mapToGlobal(view.rect().center()), window.actions_)
     assert "Close the group" in [a.text() for a in menu.actions()]
     menu.close()
     window.actions_.toggle_group.trigger()
