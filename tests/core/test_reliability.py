@@ -205,3 +205,40 @@ def test_full_disk_while_saving_keeps_the_previous_index(
         assert not list(data.glob("*.tmp"))
     with Library.open(data, model_path=tiny_model_dir) as lib:  # SQLite kept the new vector
         assert len(lib.vectors) == 13 and lib.index().embedded == 0
+
+
+def test_a_metadata_reader_that_crashes_takes_only_a_worker_down(tmp_path: Path, photo_dir: Path) -> None:
+    """Hashing and the EXIF / video probe run in worker processes: a native crash on one
+    hostile file (simulated: the reader aborts the process for that file) becomes that file's
+    error, and the indexing process goes on with the others."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os\n"
+        "import photolens.core.media.metadata as m\n"
+        "_read = m.read_media_metadata\n"
+        "def read(path, *a, **k):\n"
+        "    if os.path.basename(str(path)).startswith('crash-me'):\n"
+        "        os.abort()  # what a segfaulting decoder does to its process\n"
+        "    return _read(path, *a, **k)\n"
+        "m.read_media_metadata = read\n"
+    )
+    make_image(photo_dir / "crash-me.jpg", (9, 9, 9), seed=5)
+    oracle = Path(__file__).resolve().parents[1] / "fixtures" / "models" / "oracle"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-m", "photolens.core.cli", "--data-dir", str(tmp_path / "data"), "index",
+                          str(photo_dir), "--model-path", str(oracle), "--json"], capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads(out.stdout)
+    assert report["embedded"] == 12 and report["errors"] == 1
+    status = subprocess.run([sys.executable, "-m", "photolens.core.cli", "--data-dir", str(tmp_path / "data"),
+                             "status", "--json"], capture_output=True, text=True, timeout=120)
+    errors = json.loads(status.stdout)["errors"]
+    assert [(Path(e["path"]).name, e["reason"]) for e in errors] == [
+        ("crash-me.jpg", "the metadata reader crashed on this file")]
