@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -256,7 +256,7 @@ class Indexer:
         finally:
             hashed.close()  # a cancelled run: the metadata reader stops now
 
-    def _hashed_pending(self) -> Iterator[_Hashed]:
+    def _hashed_pending(self) -> Generator[_Hashed, None, None]:
         """Every pending file hashed and its metadata read (EXIF, the video probe) in a
         worker process: a reader that crashes on a hostile file takes only the worker down,
         and that file becomes an error."""

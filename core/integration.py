@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+import platformdirs
 
 from .errors import PhotolensError
 
@@ -30,7 +31,8 @@ def _resource(name: str) -> bytes:
 
 
 def _data_home() -> Path:
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    """$XDG_DATA_HOME, else ~/.local/share (platformdirs knows the rules)."""
+    return platformdirs.user_data_path()
 
 
 def gui_command() -> str:
