@@ -58,36 +58,19 @@ class _Tower:
             return self._session
 
     def _load(self):  # noqa: ANN202
-        from ..ort_runtime import ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self._threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3  # our logging reports what matters
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        source = self.path
-        if self._cache_dir is not None:
-            cached = self._cache_dir / (self.path.stem + ".opt.onnx")
+        """The session, from the optimised-graph cache when it is fresh and loads; else from
+        the model itself, writing the cache anew (to a temp file, renamed once complete: a
+        full disk or a kill never leaves a truncated cache that is taken for a good one)."""
+        cached = self._cache_dir / (self.path.stem + ".opt.onnx") if self._cache_dir is not None else None
+        session = None
+        if cached is not None and self._fresh(cached):
             try:
-                fresh = cached.is_file() and cached.stat().st_mtime_ns >= self.path.stat().st_mtime_ns
-            except OSError:
-                fresh = False
-            if fresh:
-                source = cached
-                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-            else:
-                try:
-                    self._cache_dir.mkdir(parents=True, exist_ok=True)
-                    opts.optimized_model_filepath = str(cached)
-                except OSError as exc:
-                    log.debug("no optimised-graph cache: %s", exc)
-        try:
-            session = ort.InferenceSession(str(source), sess_options=opts, providers=self._providers)
-        except Exception as exc:
-            if source != self.path:  # a stale or broken cache: fall back to the original
-                log.warning("optimised graph cache unusable (%s); using %s", exc, self.path)
-                return ort.InferenceSession(str(self.path), providers=self._providers)
-            raise ModelFormatError(f"Cannot load {self.path}: {exc}") from exc
+                session = self._open(cached, optimise=False)
+            except Exception as exc:  # noqa: BLE001 - any damage: drop the cache, use the model
+                log.warning("optimised graph cache %s unusable (%s); rebuilding it from %s", cached, exc, self.path)
+                cached.unlink(missing_ok=True)
+        if session is None:
+            session = self._open_model(cached)
         inp = session.get_inputs()[0]
         self.input_name = inp.name
         self.input_dtype = {"tensor(int32)": np.int32, "tensor(int64)": np.int64}.get(inp.type, np.float32)
@@ -95,6 +78,48 @@ class _Tower:
         self.fixed_batch = batch if isinstance(batch, int) and batch > 0 else None
         log.info("loaded %s (%s, batch %s)", self.path.name, session.get_providers()[0], self.fixed_batch or "dynamic")
         return session
+
+    def _fresh(self, cached: Path) -> bool:
+        try:
+            return cached.is_file() and cached.stat().st_mtime_ns >= self.path.stat().st_mtime_ns
+        except OSError:
+            return False
+
+    def _open_model(self, cached: Path | None):  # noqa: ANN202
+        tmp = None
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_name(f"{cached.name}.tmp-{os.getpid()}")
+            except OSError as exc:
+                log.debug("no optimised-graph cache: %s", exc)
+        try:
+            session = self._open(self.path, optimise=True, save_to=tmp)
+        except Exception as exc:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            raise ModelFormatError(f"Cannot load {self.path}: {exc}") from exc
+        if tmp is not None and cached is not None:
+            try:
+                if tmp.is_file() and tmp.stat().st_size > 0:
+                    os.replace(tmp, cached)
+            except OSError as exc:  # a full disk: no cache this time, nothing half-written kept
+                log.debug("optimised-graph cache not written: %s", exc)
+            tmp.unlink(missing_ok=True)
+        return session
+
+    def _open(self, source: Path, *, optimise: bool, save_to: Path | None = None):  # noqa: ANN202
+        from ..ort_runtime import ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self._threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3  # our logging reports what matters
+        opts.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimise
+                                         else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
+        if save_to is not None:
+            opts.optimized_model_filepath = str(save_to)
+        return ort.InferenceSession(str(source), sess_options=opts, providers=self._providers)
 
     def run(self, x: np.ndarray) -> np.ndarray:
         session = self.session()
