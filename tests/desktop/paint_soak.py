@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -47,8 +48,8 @@ def make_hits(folder: Path, count: int) -> SearchResults:
     return SearchResults(hits=tuple(hits), query=query, searched=count, elapsed_ms=1.0)
 
 
-def soak(count: int, passes: int, folder: Path) -> dict[str, int]:
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+def count_paints() -> Callable[[], int]:
+    """Count the result cells painted from now on; returns the counter."""
     painted = 0
     original = ResultDelegate.paint
 
@@ -58,6 +59,12 @@ def soak(count: int, passes: int, folder: Path) -> dict[str, int]:
         original(self, painter, option, index)
 
     ResultDelegate.paint = counting_paint  # type: ignore[method-assign]
+    return lambda: painted
+
+
+def soak(count: int, passes: int, folder: Path) -> dict[str, int]:
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    painted = count_paints()
     loader = ThumbnailLoader(folder / "thumbs", threads=1)
     model = ResultsModel(loader)
     model.set_results(make_hits(folder / "pictures", count))
@@ -78,7 +85,7 @@ def soak(count: int, passes: int, folder: Path) -> dict[str, int]:
     view.close()
     loader.shutdown()
     del app
-    return {"rows": model.rowCount(), "painted": painted, "none_before": before, "none_after": after}
+    return {"rows": model.rowCount(), "painted": painted(), "none_before": before, "none_after": after}
 
 
 if __name__ == "__main__":

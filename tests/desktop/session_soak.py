@@ -27,8 +27,8 @@ from PySide6.QtWidgets import QApplication
 from photolens.core.library import Library
 from photolens.desktop.app import load_style
 from photolens.desktop.main_window import MainWindow
-from photolens.desktop.results_view import ResultDelegate
 from tests.desktop.helpers import RecordingActions
+from tests.desktop.paint_soak import count_paints
 from tests.desktop.pictures import make_gallery, make_many
 
 ORACLE = Path(__file__).resolve().parents[1] / "fixtures" / "models" / "oracle"
@@ -148,16 +148,8 @@ class Driver:
 
 def run(seconds: float, work: Path, pictures: int) -> dict[str, float]:
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    load_style(app)  # type: ignore[arg-type]
-    painted = 0
-    original = ResultDelegate.paint
-
-    def counting_paint(self, painter, option, index) -> None:  # noqa: ANN001
-        nonlocal painted
-        painted += 1
-        original(self, painter, option, index)
-
-    ResultDelegate.paint = counting_paint  # type: ignore[method-assign]
+    load_style(app)
+    painted = count_paints()
     lib = prepare(work, pictures)
     store = QSettings(str(work / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(lib, window_state_store=store, actions=RecordingActions(), default_folders=[])
@@ -176,7 +168,7 @@ def run(seconds: float, work: Path, pictures: int) -> dict[str, float]:
     app.exec()
     window.shutdown()
     lib.close()
-    return {"exit": code["value"], "cycles": driver.cycles, "searches": driver.searches, "painted": painted,
+    return {"exit": code["value"], "cycles": driver.cycles, "searches": driver.searches, "painted": painted(),
             "seconds": round(time.monotonic() - started, 1), "platform": app.platformName(),
             "python": ".".join(map(str, sys.version_info[:3]))}
 
