@@ -45,3 +45,7 @@ class CatalogError(PhotolensError):
 
 class StorageError(PhotolensError):
     """Writing the library failed (disk full, read-only medium); what was saved before is intact."""
+
+
+class LibraryClosedError(PhotolensError):
+    """The library was closed (the app is quitting); the operation did not run."""

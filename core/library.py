@@ -36,6 +36,7 @@ from .config import (
 from .embed.base import Embedder
 from .embed.model_files import ModelFolder
 from .errors import LibraryLockedError, PhotolensError, ReadOnlyError
+from .gate import OpenGate
 from .indexer import Indexer, IndexReport
 from .lock import WriterLock
 from .progress import Controls, ProgressCallback
@@ -106,6 +107,7 @@ class Library:
         self._settings = settings
         self._model_path = model_path
         self._guard = threading.RLock()
+        self._gate = OpenGate()  # search, status and indexing finish before the catalog closes
         self._session = ModelSession(self._spec(), catalog, embedder=embedder)
         self._analyzers: dict[str, Analyzer] = {}
         self.notes: list[str] = []
@@ -165,6 +167,14 @@ class Library:
         return lib
 
     def close(self) -> None:
+        """Wait for searches and indexing runs in other threads, then save and close.
+
+        Stop a watch first (its controls): close waits for it. Later calls raise
+        LibraryClosedError instead of touching a closed database.
+        """
+        if self._gate.closed:
+            return
+        self._gate.close()
         with self._guard:
             self._session.save()
             self.catalog.close()
@@ -307,7 +317,8 @@ class Library:
 
     def index(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
         """Scan every folder and embed what is new or changed (resumable at any point)."""
-        return self.indexer().run(progress, controls)
+        with self._gate.enter():
+            return self.indexer().run(progress, controls)
 
     def watch(
         self,
@@ -320,7 +331,8 @@ class Library:
         """Reconcile, then keep indexing changes as they happen until controls.stop()."""
         from .watcher import DEBOUNCE_S, LiveIndexer
 
-        LiveIndexer(self.indexer(), debounce_s=debounce_s or DEBOUNCE_S).run(controls, progress, on_update)
+        with self._gate.enter():
+            LiveIndexer(self.indexer(), debounce_s=debounce_s or DEBOUNCE_S).run(controls, progress, on_update)
 
     # -- search ---------------------------------------------------------------------------
     def search(self, query: SearchQuery | str, limit: int | None = None) -> SearchResults:
@@ -329,12 +341,17 @@ class Library:
             query = self.settings.search_preferences().apply(SearchQuery(text=query))
         if limit is not None:
             query = replace(query, limit=limit)
-        session = self._session  # one model for the whole query, even if a swap happens meanwhile
-        return run_search(query, self.catalog, session.vectors, session.embedder, session.vocabulary,
-                          hubs=lambda: session.hubs, hubness_by_default=session.hubness_by_default())
+        with self._gate.enter():
+            session = self._session  # one model for the whole query, even if a swap happens meanwhile
+            return run_search(query, self.catalog, session.vectors, session.embedder, session.vocabulary,
+                              hubs=lambda: session.hubs, hubness_by_default=session.hubness_by_default())
 
     # -- status ---------------------------------------------------------------------------
     def status(self, max_errors: int = 1000) -> LibraryStatus:
+        with self._gate.enter():
+            return self._status(max_errors)
+
+    def _status(self, max_errors: int) -> LibraryStatus:
         counts = self.catalog.counts()
         try:
             folder = self.model_folder()

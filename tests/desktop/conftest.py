@@ -72,8 +72,9 @@ def make_window(qtbot, tmp_path: Path, request: pytest.FixtureRequest):  # noqa:
         qtbot.addWidget(window)
         window.show()
         made.append(window)
-        # shut down before the library the window uses closes (finalizers run last-in, first-out)
-        request.addfinalizer(window.shutdown)
+        # shut down before the library the window uses closes, whatever the order of the test's
+        # fixtures: a finalizer the test body adds to its item runs before every fixture's teardown
+        request.node.addfinalizer(window.shutdown)
         if start:
             window.start(welcome=welcome)
         return window
