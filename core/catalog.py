@@ -103,6 +103,32 @@ def m006_ctime(db: Database) -> None:
     db.table("files").add_column("ctime_ns", int)
 
 
+@migrations()
+def m007_faces(db: Database) -> None:
+    """People (core/faces): every face found, and the people they are grouped into.
+
+    A face's box and landmarks are fractions of the upright picture; `pinned` marks a
+    user's own assignment (kept by every regrouping). `name_key` is the case-folded name
+    (unique: one Anna). A "not this person" correction is a face_rejections row."""
+    db.execute(
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, name_key TEXT, hidden INTEGER NOT NULL DEFAULT 0, "
+        "created_at FLOAT)"
+    )
+    db.execute("CREATE UNIQUE INDEX idx_people_name_key ON people (name_key)")
+    db.execute(
+        "CREATE TABLE faces (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), "
+        "left FLOAT, top FLOAT, width FLOAT, height FLOAT, landmarks TEXT, descriptor BLOB NOT NULL, "
+        "score FLOAT, quality FLOAT, person_id INTEGER REFERENCES people(id) ON DELETE SET NULL, "
+        "pinned INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute("CREATE INDEX idx_faces_item ON faces (item_id)")
+    db.execute("CREATE INDEX idx_faces_person ON faces (person_id)")
+    db.execute(
+        "CREATE TABLE face_rejections (face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE, "
+        "person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE, PRIMARY KEY (face_id, person_id))"
+    )
+
+
 @dataclass(frozen=True)
 class AnalyzerItem:
     """An item as an analyzer sees it: a file with its content, and the video moment."""
@@ -570,6 +596,19 @@ class Catalog:
     def count_embeddings(self, model_id: str) -> int:
         return int(self.conn.execute("SELECT count(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()[0])
 
+    def people_in_items(self, item_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """Who is in each item: named people, then the others as "Person 12"; hidden ones not."""
+        out: dict[int, list[str]] = {}
+        for chunk in _chunks([int(i) for i in item_ids], 900):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT DISTINCT f.item_id, coalesce(p.name, 'Person ' || p.id), p.name IS NULL FROM faces f "
+                f"JOIN people p ON p.id = f.person_id WHERE p.hidden = 0 AND f.item_id IN ({marks}) "
+                "ORDER BY f.item_id, 3, 2", chunk)
+            for item_id, label, _ in rows:
+                out.setdefault(int(item_id), []).append(str(label))
+        return {k: tuple(v) for k, v in out.items()}
+
     def item_ids_matching(self, filters: Filters) -> np.ndarray:
         """Item ids of indexed files that pass the query filters (parameterised SQL: user
         text never enters the statement)."""
@@ -614,6 +653,9 @@ def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
     if filters.camera:
         clauses.append("(lower(coalesce(f.camera_make,'') || ' ' || coalesce(f.camera_model,'')) LIKE ?)")
         params.append(f"%{filters.camera.lower()}%")
+    for person in filters.people:  # ids, resolved from names by the query (core/faces)
+        clauses.append("i.id IN (SELECT fa.item_id FROM faces fa WHERE fa.person_id = ?)")
+        params.append(int(person))
     return " AND ".join(clauses) or "1", params
 
 

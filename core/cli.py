@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_index, _add_search, _add_status, _add_watch, _add_remove, _add_doctor, _add_desktop_entry,
                 _add_models):
         add(sub)
+    from .cli_people import add_people
+
+    add_people(sub, _open)
     return parser
 
 
@@ -294,6 +297,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         extra = f"  (+{len(h.near_duplicates)} similar)" if h.near_duplicates else ""
         if h.frame_ms is not None:
             extra = f"  @ {h.frame_ms / 1000:.1f} s" + extra
+        if h.people:
+            extra += f"  [{', '.join(h.people)}]"
         print(f"{h.score:.4f}  {h.path}" + extra + ("  (weak)" if h.weak else ""))
     hidden = len(results.hits) - len(hits)
     if hidden > 0 and not args.all:

@@ -36,6 +36,7 @@ from .config import (
 from .embed.base import Embedder
 from .embed.model_files import ModelFolder
 from .errors import LibraryLockedError, PhotolensError, ReadOnlyError
+from .faces.people import People
 from .gate import OpenGate
 from .indexer import Indexer, IndexReport
 from .lock import WriterLock
@@ -110,6 +111,7 @@ class Library:
         self._gate = OpenGate()  # search, status and indexing finish before the catalog closes
         self._session = ModelSession(self._spec(), catalog, embedder=embedder)
         self._analyzers: dict[str, Analyzer] = {}
+        self._people: People | None = None
         self.notes: list[str] = []
 
     # -- construction --------------------------------------------------------------------
@@ -307,8 +309,30 @@ class Library:
         return Indexer(
             self.catalog, session.vectors, session.embedder, batch_size=s.batch_size,
             decode_workers=s.decode_workers, low_priority=s.low_priority, exclude=s.exclude_patterns,
-            analyzers=[*session.analyzers(), *self._analyzers.values()],
+            analyzers=[*session.analyzers(), *self._builtin_analyzers(), *self._analyzers.values()],
         )
+
+    def _builtin_analyzers(self) -> list[Analyzer]:
+        """What every library derives, as the settings allow: faces (when dlib is here)."""
+        out: list[Analyzer] = []
+        if self.settings.faces:
+            from .faces.detect import available
+
+            ok, why = available()
+            if ok:
+                from .faces.analyzer import FaceAnalyzer
+
+                out.append(FaceAnalyzer(self.people))
+            else:
+                log.warning("faces are not looked for: %s", why)
+        return out
+
+    @property
+    def people(self) -> People:
+        """The faces and people of this library (core/faces/people.py)."""
+        if self._people is None:
+            self._people = People(self.catalog)
+        return self._people
 
     def register_analyzer(self, analyzer: Analyzer) -> None:
         """Add an analyzer (one of a name: the newest replaces it); the next index run

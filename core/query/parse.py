@@ -1,6 +1,7 @@
 """Query text syntax: words, -negatives, and filters.
 
     beach sunset -people after:2019 before:2021-06 in:Holidays type:image camera:canon
+    person:Anna person:"Ben Smith" person:#12
 
 Quoted phrases keep their spaces ("-\"red car\""). Unknown `key:value` tokens stay words.
 """
@@ -63,6 +64,9 @@ def parse_query(text: str, base: Filters | None = None) -> tuple[str, tuple[str,
             filters = replace(filters, media_type=kind)
         elif sep and value and k == "camera":
             filters = replace(filters, camera=value)
+        elif sep and value and k in ("person", "people", "who"):
+            if value not in filters.people:
+                filters = replace(filters, people=(*filters.people, value))
         elif token.startswith("-") and len(token) > 1:
             negatives.append(token[1:])
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from ..embed.base import Embedder, l2_normalize
 from ..vectors import VectorStore
 from . import hubness
 from .encode import QueryEncoder
-from .model import SearchHit, SearchQuery, SearchResults
+from .model import Filters, SearchHit, SearchQuery, SearchResults
 from .parse import parse_query
 from .rank import Suggestion, collapse_near_duplicates, mmr, suggest
 from .vocab import Vocabulary
@@ -61,6 +62,9 @@ def run_search(
     start = time.perf_counter()
     text, negatives, filters = parse_query(query.text, query.filters)
     negatives = tuple(query.negatives) + negatives
+    filters = _resolve_people(filters, catalog)
+    if not (text or query.image is not None or query.sketch is not None or query.like_items) and filters.active:
+        return _browse(query, filters, catalog, start)
     q = QueryEncoder(embedder, catalog).encode(query, text, negatives)
     blend = TEXT_BLEND_DEFAULT if query.text_blend is None else query.text_blend
     image_only = not text and query.sketch is None and (query.image is not None or query.like_items)
@@ -100,6 +104,38 @@ def run_search(
     return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions)
 
 
+def _resolve_people(filters: Filters, catalog: Catalog) -> Filters:
+    """person:Anna -> Anna's id (a name nobody has is a QueryError that says so)."""
+    if not filters.people:
+        return filters
+    from ..faces.people import People
+
+    people = People(catalog)
+    return replace(filters, people=tuple(str(people.resolve(p)) for p in filters.people))
+
+
+def _browse(query: SearchQuery, filters: Filters, catalog: Catalog, start: float) -> SearchResults:
+    """Filters and nothing to rank by (person:Anna, type:video): every match, newest first;
+    a video once, at the first moment that matches (where the person appears)."""
+    allowed = catalog.item_ids_matching(filters)
+    frames = catalog.item_frames([int(i) for i in allowed])
+    first: dict[str, tuple[int, int]] = {}
+    for item_id, (content, ms) in frames.items():
+        if content not in first or ms < first[content][1]:
+            first[content] = (item_id, ms)
+    leads = [item_id for item_id, _ in first.values()]
+    files = catalog.files_for_items(leads)
+    leads = [i for i in leads if files.get(i)]
+    leads.sort(key=lambda i: (-(files[i][0].taken_at or 0.0), files[i][0].path))
+    leads = leads[: max(1, query.limit)]
+    keys = np.asarray(leads, dtype=np.uint64)
+    frame_ms = np.asarray([frames[i][1] for i in leads], dtype=np.int64)
+    hits = _hits([[i] for i in range(len(leads))], keys, np.ones(len(leads), np.float32),
+                 np.zeros(len(leads), bool), frame_ms, catalog)
+    elapsed = (time.perf_counter() - start) * 1000
+    return SearchResults(tuple(hits), query, len(allowed), elapsed)
+
+
 def _weak_matches(sims: np.ndarray, demoted: np.ndarray) -> tuple[np.ndarray, bool]:
     """Which candidates are weak (far below the best, or demoted by a negative term), and
     whether nothing matches well (the best barely beats the typical candidate)."""
@@ -133,6 +169,7 @@ def _hits(groups: list[list[int]], keys: np.ndarray, sims: np.ndarray, weak: np.
     files = catalog.files_for_items([int(keys[i]) for g in groups for i in g])
     videos = [fs[0].hash for fs in files.values() if fs and fs[0].media_type == "video" and fs[0].hash]
     moments = catalog.frame_times(videos) if videos else {}
+    people = catalog.people_in_items([int(keys[g[0]]) for g in groups])
     hits: list[SearchHit] = []
     for group in groups:
         lead = int(keys[group[0]])
@@ -149,6 +186,7 @@ def _hits(groups: list[list[int]], keys: np.ndarray, sims: np.ndarray, weak: np.
             media_type=first.media_type, near_duplicates=near,
             frame_ms=int(frame_ms[group[0]]) if first.media_type == "video" else None,
             duration_s=first.duration_s, moments=moments.get(first.hash or "", ()),
+            people=people.get(lead, ()),
         ))
     return hits
 
