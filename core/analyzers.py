@@ -145,7 +145,8 @@ class AnalyzerStage:
                         log.warning("%s failed on %s: %s", analyzer.name, items[i].path, r.reason)
                 analyzer.store([items[i] for i in ok], [results[i] for i in ok],
                                vectors[ok] if vectors is not None else None)
-                self.catalog.mark_analyzed(analyzer.name, analyzer.version, [i.item_id for i in items])
+                errors = {items[i].item_id: r.reason for i, r in enumerate(results) if isinstance(r, AnalysisFailed)}
+                self.catalog.mark_analyzed(analyzer.name, analyzer.version, [i.item_id for i in items], errors)
                 done += len(items)
                 report.analyzed += len(ok)
                 report.failed += len(items) - len(ok)

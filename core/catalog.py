@@ -129,6 +129,12 @@ def m007_faces(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_analysis_errors(db: Database) -> None:
+    """Why an analyzer could not do an item (a crash, an unreadable frame): shown in status."""
+    db.table("analyses").add_column("error", str)
+
+
 @dataclass(frozen=True)
 class AnalyzerItem:
     """An item as an analyzer sees it: a file with its content, and the video moment."""
@@ -515,12 +521,24 @@ class Catalog:
         rows = self.conn.execute(sql, (analyzer, version, model_id, limit))
         return [AnalyzerItem(int(r[0]), str(r[2]), int(r[1] or 0), r[3]) for r in rows]
 
-    def mark_analyzed(self, analyzer: str, version: str, item_ids: Sequence[int]) -> None:
+    def mark_analyzed(self, analyzer: str, version: str, item_ids: Sequence[int],
+                      errors: dict[int, str] | None = None) -> None:
+        """These items are done at this version; `errors` says why some could not be."""
+        errors = errors or {}
         with self.conn:
             self.conn.executemany(
-                "INSERT OR REPLACE INTO analyses (analyzer, item_id, version) VALUES (?, ?, ?)",
-                [(analyzer, int(i), version) for i in item_ids],
+                "INSERT OR REPLACE INTO analyses (analyzer, item_id, version, error) VALUES (?, ?, ?, ?)",
+                [(analyzer, int(i), version, errors.get(int(i))) for i in item_ids],
             )
+
+    def analysis_errors(self, limit: int = 1000) -> tuple[int, list[tuple[str, str, str]]]:
+        """(how many, [(path, analyzer, reason)]) of the items an analyzer failed on."""
+        total = int(self.conn.execute("SELECT count(*) FROM analyses WHERE error IS NOT NULL").fetchone()[0])
+        rows = self.conn.execute(
+            "SELECT (SELECT f.path FROM items i JOIN files f ON f.hash = i.hash WHERE i.id = a.item_id "
+            "ORDER BY f.id LIMIT 1), a.analyzer, a.error FROM analyses a WHERE a.error IS NOT NULL "
+            "ORDER BY a.item_id LIMIT ?", (limit,))
+        return total, [(str(p), str(a), str(e)) for p, a, e in rows if p]
 
     def embedding_key_summary(self, model_id: str) -> tuple[int, int, int]:
         """(count, sum, max) of the item ids with a vector of this model (one aggregate query)."""

@@ -323,6 +323,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  error: {path}: {reason}")
     if st.error_count > 20:
         print(f"  … and {st.error_count - 20} more (--json lists them all)")
+    print(f"people:  {st.people} ({st.faces} faces; `photolens people` lists them)")
+    for path, analyzer, reason in st.analysis_errors[:10]:
+        print(f"  {analyzer} failed on {path}: {reason} (the picture is searchable)")
+    if st.analysis_error_count > 10:
+        print(f"  … and {st.analysis_error_count - 10} more analysis failures (--json lists them)")
     for note in st.notes:
         print(f"note: {note}")
     return 0

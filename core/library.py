@@ -74,6 +74,10 @@ class LibraryStatus:
     catalog_bytes: int
     error_count: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    people: int = 0  # people found (named or not, hidden ones too)
+    faces: int = 0
+    analysis_errors: tuple[tuple[str, str, str], ...] = ()  # (path, analyzer, reason): searchable anyway
+    analysis_error_count: int = 0
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -83,7 +87,9 @@ class LibraryStatus:
             "indexed": self.indexed, "pending": self.pending, "offline": self.offline,
             "errors": [{"path": p, "reason": r} for p, r in self.errors], "error_count": self.error_count,
             "vectors": self.vectors, "index_bytes": self.index_bytes, "catalog_bytes": self.catalog_bytes,
-            "notes": list(self.notes),
+            "notes": list(self.notes), "people": self.people, "faces": self.faces,
+            "analysis_errors": [{"path": p, "analyzer": a, "reason": r} for p, a, r in self.analysis_errors],
+            "analysis_error_count": self.analysis_error_count,
         }
 
 
@@ -377,6 +383,7 @@ class Library:
 
     def _status(self, max_errors: int) -> LibraryStatus:
         counts = self.catalog.counts()
+        analysis_error_count, analysis_errors = self.catalog.analysis_errors(max_errors)
         try:
             folder = self.model_folder()
             installed, model_name = True, folder.config.name
@@ -397,7 +404,9 @@ class Library:
             offline=counts.get(STATUS_OFFLINE, 0),
             vectors=self._vector_count(installed),
             index_bytes=sum(f.stat().st_size for f in index_files), catalog_bytes=catalog_bytes,
-            notes=tuple(self.notes),
+            notes=tuple(self.notes), people=len(self.people.everyone(include_hidden=True)),
+            faces=self.people.count_faces(), analysis_errors=tuple(analysis_errors),
+            analysis_error_count=analysis_error_count,
         )
 
     def _vector_count(self, installed: bool) -> int:
