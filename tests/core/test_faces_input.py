@@ -30,7 +30,7 @@ def test_awkward_pictures_give_faces_or_none_never_a_crash(tmp_path: Path) -> No
         "grey.png": face.convert("L"),
         "cmyk.jpg": face.convert("CMYK"),
         "bilevel.png": face.convert("1"),
-        "deep.png": Image.fromarray((np.asarray(face.convert("L"), dtype=np.uint16) * 257)),
+        "deep.png": Image.fromarray(np.asarray(face.convert("L"), dtype=np.uint16) * 257),
         "alpha.png": face.convert("RGBA"),
         "strip.png": Image.new("RGB", (100_000, 1), (200, 100, 50)),
         "large.jpg": face.resize((face.width * 5, face.height * 5)),  # ~14 MP: found on a scaled copy
@@ -48,7 +48,7 @@ def test_awkward_pictures_give_faces_or_none_never_a_crash(tmp_path: Path) -> No
 
 def test_a_person_in_a_video_is_found_at_the_moment_they_appear(tmp_path: Path, tiny_model_dir: Path) -> None:
     blank = Image.new("RGB", (400, 500), (30, 90, 30))
-    video = make_video(tmp_path / "clips" / "visit.mp4", [blank, photo("obama.jpg").resize((400, 500)), blank],
+    make_video(tmp_path / "clips" / "visit.mp4", [blank, photo("obama.jpg").resize((400, 500)), blank],
                        seconds_each=4.0)
     for name in ("obama.jpg", "obama2.jpg"):
         photo(name).save(tmp_path / "clips" / name)
