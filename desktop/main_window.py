@@ -41,6 +41,7 @@ from .images import image_from_mime, mime_has_image
 from .index_status import IndexStatusWidget
 from .index_worker import IndexWorker
 from .notices import Banner, EmptyState
+from .people_actions import PeopleActions
 from .preview_pane import PreviewPane
 from .result_actions import ResultActions
 from .results_model import ResultsModel
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.dialogs = WindowDialogs(self)
+        self.people = PeopleActions(self)
         self.results = ResultActions(self)
         self.actions_ = build_actions(self)
         self._connect()
@@ -156,6 +158,7 @@ class MainWindow(QMainWindow):
         self.results_view.context_menu_requested.connect(
             lambda index, pos: self.results.context_menu(index, pos, self.actions_))
         self.results.connect_preview()
+        self.people.connect_preview()
         sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
         w = self.index_worker
         w.progress.connect(lambda prog: self.index_status.show_progress(prog, w.paused))
@@ -163,6 +166,7 @@ class MainWindow(QMainWindow):
         w.running_changed.connect(self._on_indexing_running)
         w.paused_changed.connect(self._on_paused)
         w.finished.connect(self._on_indexing_finished)
+        w.finished.connect(self.people.refresh)
         w.failed.connect(self._on_worker_failed)
         w.folders_changed.connect(self.refresh_status)
         w.folders_changed.connect(c.refresh)

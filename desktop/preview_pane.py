@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QPixmap
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photolens.core.faces.people import Face
 from photolens.core.query.model import SearchHit
 
 from . import formatting
@@ -30,17 +32,64 @@ log = logging.getLogger(__name__)
 
 
 class _PictureView(QWidget):
-    """A pixmap scaled to fit, centred, redrawn on resize."""
+    """A pixmap scaled to fit, centred, redrawn on resize; its faces outlined on hover
+    (a click on one asks who it is)."""
+
+    face_clicked = Signal(object, QPoint)  # Face, global position
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._pixmap: QPixmap | None = None
+        self.faces: list[Face] = []
+        self.hovering = False
+        self._drawn = QRect()
         self.setMinimumSize(200, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(True)
 
     def set_pixmap(self, pixmap: QPixmap | None) -> None:
         self._pixmap = pixmap
         self.update()
+
+    def set_faces(self, faces: list[Face]) -> None:
+        self.faces = list(faces)
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def face_rect(self, face: Face) -> QRectF:
+        """Where a face is on screen (its box is in fractions of the picture)."""
+        d = self._drawn
+        left, top, w, h = face.box
+        return QRectF(d.x() + left * d.width(), d.y() + top * d.height(), w * d.width(), h * d.height())
+
+    def face_at(self, pos: QPoint) -> Face | None:
+        for face in self.faces:
+            if self.face_rect(face).adjusted(-4, -4, 4, 4).contains(pos.toPointF()):
+                return face
+        return None
+
+    def enterEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        self.hovering = True
+        self.update()
+        super().enterEvent(event)  # type: ignore[arg-type]
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        self.hovering = False
+        self.update()
+        super().leaveEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        face = self.face_at(event.position().toPoint())
+        self.setCursor(Qt.CursorShape.PointingHandCursor if face else Qt.CursorShape.ArrowCursor)
+        self.setToolTip(f"{face.person or 'Who is this?'} (click to name)" if face else "")
+        super().mouseMoveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        face = self.face_at(event.position().toPoint())
+        if face is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.face_clicked.emit(face, event.globalPosition().toPoint())
+            return
+        super().mousePressEvent(event)
 
     def pixmap(self) -> QPixmap | None:
         return self._pixmap
@@ -59,6 +108,17 @@ class _PictureView(QWidget):
         x = (self.width() - size.width()) // 2
         y = (self.height() - size.height()) // 2
         painter.drawPixmap(x, y, size.width(), size.height(), self._pixmap)
+        self._drawn = QRect(x, y, size.width(), size.height())
+        if self.hovering and self.faces:
+            for face in self.faces:
+                rect = self.face_rect(face)
+                painter.setPen(QPen(QColor(0, 0, 0, 160), 4))
+                painter.drawRoundedRect(rect, 4, 4)
+                painter.setPen(QPen(QColor("#ffd24a") if face.person is None else QColor("#ffffff"), 2))
+                painter.drawRoundedRect(rect, 4, 4)
+                label = face.person or "?"
+                painter.drawText(rect.adjusted(0, rect.height() + 2, 40, rect.height() + 18).toRect(),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
 
 
 class PreviewPane(QWidget):
@@ -68,12 +128,15 @@ class PreviewPane(QWidget):
     copy_image_requested = Signal(object)
     more_like_requested = Signal(object)
     less_like_requested = Signal(object)
+    face_clicked = Signal(object, QPoint)  # Face, global position: who is this?
 
     def __init__(self, loader: ThumbnailLoader, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("previewPane")
         self._loader = loader
         self.hit: SearchHit | None = None
+        # the faces of a hit's picture (the window reads them from the library)
+        self.faces_provider: Callable[[SearchHit], list[Face]] | None = None
         loader.thumbnail_ready.connect(self._on_thumbnail)
 
         self._stack = QStackedWidget(self)
@@ -85,6 +148,7 @@ class PreviewPane(QWidget):
 
         page = QWidget()
         self.picture = _PictureView(page)
+        self.picture.face_clicked.connect(self.face_clicked)
         self.strip = MomentsStrip(loader, page)
         self.strip.setVisible(False)
         self.strip.moment_chosen.connect(self._show_moment)
@@ -97,8 +161,8 @@ class PreviewPane(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._form = form
-        for name in ("Folder", "File size", "Dimensions", "Taken", "Camera", "Type", "Moment", "Match", "Copies",
-                     "Similar"):
+        for name in ("Folder", "File size", "Dimensions", "Taken", "Camera", "Type", "Moment", "People", "Match",
+                     "Copies", "Similar"):
             label = QLabel(page)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -179,6 +243,20 @@ class PreviewPane(QWidget):
         frame = hit.frame_ms or 0
         big = self._loader.pixmap(hit.path, PREVIEW_PX, frame)
         self.picture.set_pixmap(big or self._loader.pixmap(hit.path, GRID_PX, frame))
+        self.refresh_faces()
+
+    def refresh_faces(self) -> None:
+        """Outline the picture's faces and list who is in it (after a name changed, too)."""
+        hit = self.hit
+        faces = self.faces_provider(hit) if hit is not None and self.faces_provider is not None else []
+        self.picture.set_faces(faces)
+        names = list(dict.fromkeys(f.person for f in faces if f.person))
+        unknown = sum(1 for f in faces if not f.person)
+        text = ", ".join(names)
+        if unknown:
+            text += (", " if text else "") + formatting.count(unknown, "face") + " not named (click it)"
+        self.fields["People"].setText(text)
+        self._form.setRowVisible(self.fields["People"], bool(faces))
 
     def _moment_text(self, hit: SearchHit) -> str:
         shown, best = hit.frame_ms or 0, self._best_ms
@@ -192,6 +270,7 @@ class PreviewPane(QWidget):
         if self.hit is None or self.hit.frame_ms is None or frame_ms == self.hit.frame_ms:
             return
         self.hit = replace(self.hit, frame_ms=frame_ms)
+        self.picture.set_faces([])  # the faces found belong to the best-matching frame
         self.fields["Moment"].setText(self._moment_text(self.hit))
         big = self._loader.pixmap(self.hit.path, PREVIEW_PX, frame_ms)
         self.picture.set_pixmap(big or self._loader.pixmap(self.hit.path, GRID_PX, frame_ms))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from .filter_bar import FilterBar
     from .index_worker import IndexWorker
+    from .people_actions import PeopleActions
     from .result_actions import ResultActions
     from .results_view import ResultsView
     from .window_dialogs import WindowDialogs
@@ -35,6 +36,8 @@ class WindowCommands(Protocol):
     def filter_bar(self) -> FilterBar: ...
     @property
     def index_worker(self) -> IndexWorker: ...
+    @property
+    def people(self) -> PeopleActions: ...
     def focus_search(self) -> None: ...
     def clear_search(self) -> None: ...
     def paste_image(self) -> None: ...
@@ -58,6 +61,7 @@ class WindowActions:
     paste_image: QAction
     open_image: QAction
     sketch: QAction
+    people: QAction
     folders: QAction
     model: QAction
     pause: QAction
@@ -97,6 +101,7 @@ def build_actions(w: WindowCommands) -> WindowActions:
         paste_image=act("Search with pasted image", w.paste_image, QKeySequence.StandardKey.Paste),
         open_image=act("Search with image file…", w.choose_query_image, QKeySequence.StandardKey.Open),
         sketch=act("Sketch pad…", w.dialogs.open_sketch_pad, "Ctrl+K", "Draw what you are looking for"),
+        people=act("People…", w.people.open_people, "Ctrl+P", "Everyone in your pictures: name them, see their pictures"),
         folders=act("Folders…", w.dialogs.open_folders, "Ctrl+Shift+F", "Add or remove folders"),
         model=act("Model…", w.dialogs.open_model, None, "Which model reads your pictures"),
         pause=act("Pause indexing", w.index_worker.toggle_pause, None),
@@ -140,7 +145,7 @@ def build_actions(w: WindowCommands) -> WindowActions:
     file_menu.addSeparator()
     file_menu.addAction(a.quit)
     search_menu = bar.addMenu("&Search")
-    for action in (a.find, a.open_image, a.paste_image, a.sketch, a.clear):
+    for action in (a.find, a.open_image, a.paste_image, a.sketch, a.people, a.clear):
         search_menu.addAction(action)
     result_menu = bar.addMenu("&Result")
     for action in (a.open_result, a.reveal, a.copy_path, a.copy_image):
