@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -67,7 +67,8 @@ class PeopleDialog(QDialog):
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setMovement(QListView.Movement.Static)
         self.list.setWordWrap(True)
-        self.list.setUniformItemSizes(True)
+        self.list.setSpacing(6)
+        self._placeholder = _placeholder()
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers if read_only else
                                   QAbstractItemView.EditTrigger.EditKeyPressed
@@ -126,7 +127,9 @@ class PeopleDialog(QDialog):
                     item.setForeground(QColor("#777777"))
                 if person.hidden:
                     item.setText(f"{person.label} (hidden)")
-                item.setIcon(QIcon(self._covers[person.id]) if person.id in self._covers else QIcon())
+                item.setIcon(QIcon(self._covers.get(person.id, self._placeholder)))
+                item.setSizeHint(QSize(FACE_PX + 36, FACE_PX + 40))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
                 self.list.addItem(item)
                 if current is not None and person.id == current.id:
                     self.list.setCurrentItem(item)
@@ -162,6 +165,11 @@ class PeopleDialog(QDialog):
         finally:
             self._filling = False
 
+    @property
+    def faces_shown(self) -> int:
+        """How many people in the list show their own face (the others: the placeholder)."""
+        return sum(1 for row in range(self.list.count()) if self.list.item(row).data(PERSON_ROLE).id in self._covers)
+
     # -- selection and actions -----------------------------------------------------------------
     def current_person(self) -> Person | None:
         item = self.list.currentItem()
@@ -183,6 +191,9 @@ class PeopleDialog(QDialog):
                               "double-click to see the pictures.")
         elif chosen:
             self.info.setText(f"{len(chosen)} people selected: “Same person” merges them.")
+        elif self.list.count():
+            self.info.setText(f"{formatting.count(self.list.count(), 'person', 'people')}. Select someone to see "
+                              "their pictures; select several who are one person to merge them.")
 
     def _renamed(self, item: QListWidgetItem) -> None:
         if self._filling:
@@ -222,6 +233,20 @@ class PeopleDialog(QDialog):
             return
         self.people.hide(person.id, not person.hidden)
         self.refresh()
+
+
+def _placeholder() -> QPixmap:
+    """A grey square with a head and shoulders: the face before its thumbnail arrives."""
+    pix = QPixmap(FACE_PX, FACE_PX)
+    pix.fill(QColor("#d9d9d9"))
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#b0b0b0"))
+    painter.drawEllipse(FACE_PX // 2 - 18, 16, 36, 40)
+    painter.drawRoundedRect(FACE_PX // 2 - 34, 60, 68, 50, 22, 22)
+    painter.end()
+    return pix
 
 
 def cover_loader(lookup: Callable[[int], tuple[str, str | None] | None]) -> Callable[[Person], QImage | None]:

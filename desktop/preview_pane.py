@@ -117,8 +117,10 @@ class _PictureView(QWidget):
                 painter.setPen(QPen(QColor("#ffd24a") if face.person is None else QColor("#ffffff"), 2))
                 painter.drawRoundedRect(rect, 4, 4)
                 label = face.person or "?"
-                painter.drawText(rect.adjusted(0, rect.height() + 2, 40, rect.height() + 18).toRect(),
-                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
+                width = painter.fontMetrics().horizontalAdvance(label) + 8
+                under = QRectF(rect.center().x() - width / 2, rect.bottom() + 3, width, painter.fontMetrics().height() + 2)
+                painter.fillRect(under, QColor(0, 0, 0, 150))
+                painter.drawText(under, Qt.AlignmentFlag.AlignCenter, label)
 
 
 class PreviewPane(QWidget):

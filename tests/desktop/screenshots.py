@@ -2,8 +2,9 @@
 
     xvfb-run -a -s "-screen 0 1400x900x24" python -m tests.desktop.screenshots OUT_DIR
 
-Writes welcome.png, empty.png, results.png, preview.png, video.png, sketch.png, indexing.png and
-errors.png to OUT_DIR. The library is a generated held-out gallery (tests/oracle/scenes.py)
+Writes welcome.png, empty.png, results.png, preview.png, video.png, sketch.png, indexing.png,
+errors.png, people-preview.png and people.png to OUT_DIR (`... OUT_DIR people`: only the
+last two). The library is a generated held-out gallery (tests/oracle/scenes.py)
 indexed with the oracle model, so the results are real search results. Under Xvfb the
 screenshots are of real windows (grabbed from the screen, decorations excluded); with
 QT_QPA_PLATFORM=offscreen they are widget renderings.
@@ -82,6 +83,42 @@ def window_for(lib: Library, work: Path, name: str) -> MainWindow:
     return window
 
 
+def people_shots(app: QApplication, work: Path, out: Path) -> None:
+    """The preview of a picture of two named people (faces outlined, as on hover), and the
+    People view with its face thumbnails."""
+    from tests.faces_photos import make_people_folder
+
+    who = make_people_folder(work / "People")
+    lib = Library.open(work / "data-people", model_path=ORACLE, models_dir=work / "models")
+    lib.add_folder(work / "People")
+    lib.index()
+    for path, name in ((who["obama"][0], "Barack Obama"), (who["biden"][0], "Joe Biden")):
+        item = lib.catalog.conn.execute("SELECT i.id FROM items i JOIN files f ON f.hash = i.hash WHERE f.path = ?",
+                                        (str(path.resolve()),)).fetchone()[0]
+        lib.people.rename(lib.people.faces_in_item(item)[0].person_id, name)
+    window = window_for(lib, work, "people")
+    window.start()
+    done: list[object] = []
+    window.search.results_ready.connect(done.append)
+    window.search_bar.field.setText('person:"Joe Biden"')
+    window.search.set_text('person:"Joe Biden"', immediate=True)
+    wait_for(app, lambda: bool(done))
+    row = next(i for i, h in enumerate(window.model.hits) if h.path.endswith("together.jpg"))
+    window.results_view.setCurrentIndex(window.model.index(row, 0))
+    settle(app, 1.0)
+    window.preview.picture.hovering = True  # as when the pointer is over the picture
+    window.preview.picture.update()
+    shoot(app, window, out / "people-preview.png")
+    dialog = window.people.open_people()
+    wait_for(app, lambda: dialog.faces_shown == dialog.list.count(), 30)
+    dialog.move(window.x() + 300, window.y() + 120)
+    shoot(app, dialog, out / "people.png")
+    dialog.close()
+    window.shutdown()
+    window.close()
+    lib.close()
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -90,6 +127,12 @@ def main(argv: list[str]) -> int:
     app.setWindowIcon(app_icon())
     load_style(app)  # type: ignore[arg-type]
     work = Path(tempfile.mkdtemp(prefix="photolens-shots-"))
+    if argv[1:] == ["people"]:
+        try:
+            people_shots(app, work, out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     try:
         pictures = work / "Pictures"
         make_gallery(pictures)
@@ -166,6 +209,7 @@ def main(argv: list[str]) -> int:
         window.shutdown()
         window.close()
         lib2.close()
+        people_shots(app, work, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

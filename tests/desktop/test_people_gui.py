@@ -73,7 +73,7 @@ def test_people_view_names_in_place_merges_and_opens_a_person(qtbot, make_window
     dialog = window.people.open_people()
     qtbot.waitUntil(lambda: dialog.list.count() >= 2)
     # face thumbnails arrive from a background thread
-    qtbot.waitUntil(lambda: all(not dialog.list.item(i).icon().isNull() for i in range(dialog.list.count())),
+    qtbot.waitUntil(lambda: dialog.faces_shown == dialog.list.count(),
                     timeout=20_000)
     biden = lib.people.faces_in_item(_item(lib, who["biden"][0]))[0].person_id
     row = next(i for i in range(dialog.list.count()) if dialog.list.item(i).data(Qt.ItemDataRole.UserRole + 1).id
