@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         self.results.connect_preview()
         self.people.connect_preview()
         sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
+        sb.text_replaced.connect(lambda text: c.set_text(text, immediate=True))
         w = self.index_worker
         w.progress.connect(lambda prog: self.index_status.show_progress(prog, w.paused))
         w.progress.connect(self._refresh_while_indexing)
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         if self.library.notes:
             self.banner.show_message(" ".join(self.library.notes), kind="note")
         self.refresh_status()
+        self.people.update_names()
         if welcome and not self.library.read_only and not self.library.folders():
             QTimer.singleShot(0, self.dialogs.open_welcome)
             return

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from .notices import Banner
     from .preview_pane import PreviewPane
+    from .search_bar import SearchBar
     from .search_controller import SearchController
     from .tasks import TaskRunner
 
@@ -37,6 +38,8 @@ class PeopleHost(Protocol):
     def banner(self) -> Banner: ...
     @property
     def preview(self) -> PreviewPane: ...
+    @property
+    def search_bar(self) -> SearchBar: ...
     def window(self) -> QWidget: ...
 
 
@@ -123,6 +126,15 @@ class PeopleActions(QObject):
     def show_query(self, text: str) -> None:
         self.w.search.set_text(text, immediate=True)
 
+    def update_names(self) -> None:
+        """The search field completes the names there are now."""
+        try:
+            names = [p.name for p in self.w.library.people.everyone() if p.name]
+        except PhotolensError as exc:
+            log.info("people names: %s", exc)
+            return
+        self.w.search_bar.people.set_names(names)
+
     # -- everyone --------------------------------------------------------------------------
     def open_people(self) -> PeopleDialog:
         if self.dialog is None:
@@ -135,6 +147,7 @@ class PeopleActions(QObject):
             self.dialog = PeopleDialog(lib.people, cover_loader(lookup), self.w.io, self.w.window(),
                                        read_only=lib.read_only)
             self.dialog.photos_requested.connect(self.show_query)
+            self.dialog.people_changed.connect(self.refresh)
         else:
             self.dialog.refresh()
         self.dialog.show()
@@ -144,5 +157,6 @@ class PeopleActions(QObject):
     def refresh(self) -> None:
         """Names or faces changed (an edit, or indexing found more): show it everywhere."""
         self.w.preview.refresh_faces()
+        self.update_names()
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.refresh()

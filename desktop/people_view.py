@@ -48,6 +48,7 @@ def person_query(person: Person) -> str:
 
 class PeopleDialog(QDialog):
     photos_requested = Signal(str)  # the query text, e.g. person:Anna
+    people_changed = Signal()  # a name, a merge or a hide: the window shows it too
 
     def __init__(self, people: People, cover_loader: Callable[[Person], QImage | None], io: TaskRunner,
                  parent: QWidget | None = None, *, read_only: bool = False):
@@ -110,6 +111,10 @@ class PeopleDialog(QDialog):
         self.refresh()
 
     # -- filling -------------------------------------------------------------------------------
+    def _changed(self) -> None:
+        self.refresh()
+        self.people_changed.emit()
+
     def refresh(self) -> None:
         """Read everyone again (after indexing found more faces, or an edit)."""
         current = self.current_person()
@@ -207,7 +212,7 @@ class PeopleDialog(QDialog):
             self.message.setText("")
         except PhotolensError as exc:
             self.message.setText(str(exc))
-        self.refresh()
+        self._changed()
 
     def _show_photos(self, item: QListWidgetItem | None) -> None:
         if item is not None:
@@ -225,14 +230,14 @@ class PeopleDialog(QDialog):
         except PhotolensError as exc:
             self.message.setText(str(exc))
         self._covers.pop(keep.id, None)
-        self.refresh()
+        self._changed()
 
     def toggle_hidden(self) -> None:
         person = self.current_person()
         if person is None:
             return
         self.people.hide(person.id, not person.hidden)
-        self.refresh()
+        self._changed()
 
 
 def _placeholder() -> QPixmap:

@@ -24,6 +24,7 @@ from photolens.core.media.video import is_video_path, read_frame
 from photolens.core.query.rank import Suggestion
 
 from .images import mime_has_image, pil_to_qimage
+from .person_completer import PersonCompleter, person_tokens, without_token
 from .query_state import QueryState
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class SearchBar(QWidget):
     sketch_clicked = Signal()
     image_clicked = Signal()
     suggestion_clicked = Signal(str)  # a refined query text
+    text_replaced = Signal(str)  # the query text with a part removed (a person chip's ×)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -83,6 +85,7 @@ class SearchBar(QWidget):
         self.field.textEdited.connect(self.text_edited)
         self.field.returnPressed.connect(lambda: self.submitted.emit(self.field.text()))
         self.field.installEventFilter(self)
+        self.people = PersonCompleter(self.field)
 
         self._chips = QHBoxLayout()
         self._chips.setSpacing(4)
@@ -138,6 +141,11 @@ class SearchBar(QWidget):
             if unlikes:
                 parts.append(f"less like {unlikes}")
             self._add_chip(", ".join(parts).capitalize(), self.remove_likes)
+        for token, name in person_tokens(state.text):
+            chip = Chip(f"👤 {name}", None, self)
+            chip.setToolTip(f"Only pictures with {name} in them")
+            chip.removed.connect(lambda t=token, text=state.text: self.text_replaced.emit(without_token(text, t)))
+            self._chips.addWidget(chip)
 
     def show_suggestions(self, suggestions: Sequence[Suggestion]) -> None:
         """'Maybe:' refinements the engine found among the results; a click searches them."""

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from photolens.core.library import Library
+from photolens.desktop.search_bar import Chip
 from tests.desktop.helpers import shown_paths, type_query, wait_results
 from tests.faces_photos import make_people_folder
 
@@ -24,6 +25,27 @@ def people_library(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Pat
     lib.index()
     yield lib, who
     lib.close()
+
+
+@pytest.fixture
+def own_library(people_library, tmp_path: Path):  # noqa: ANN001, ANN201
+    """A copy of the indexed library that a test may change as it likes (no re-indexing)."""
+    import shutil
+    import sqlite3
+
+    lib, who = people_library
+    data = tmp_path / "data"
+    data.mkdir()
+    lib.vectors.save()
+    with sqlite3.connect(data / "catalog.db") as copy:
+        lib.catalog.conn.backup(copy)
+    for f in lib.data_dir.iterdir():
+        if f.is_file() and not f.name.startswith(("catalog.db", "photolens.lock")):
+            shutil.copy2(f, data / f.name)
+    own = Library.open(data, model_path=lib.model_path, models_dir=tmp_path / "models")
+    own.apply_settings(own.settings.with_changes(collapse_duplicates=False))
+    yield own, who
+    own.close()
 
 
 def _select(qtbot, window, name: str) -> None:  # noqa: ANN001
@@ -67,8 +89,8 @@ def test_name_a_face_from_the_preview_then_find_their_pictures(qtbot, make_windo
     assert len(results.hits) == len(who["obama"]) + 1
 
 
-def test_people_view_names_in_place_merges_and_opens_a_person(qtbot, make_window, people_library) -> None:  # noqa: ANN001
-    lib, who = people_library
+def test_people_view_names_in_place_merges_and_opens_a_person(qtbot, make_window, own_library) -> None:  # noqa: ANN001
+    lib, who = own_library
     window = make_window(lib)
     dialog = window.people.open_people()
     qtbot.waitUntil(lambda: dialog.list.count() >= 2)
@@ -109,3 +131,26 @@ def _item(lib: Library, path: Path) -> int:
     row = lib.catalog.conn.execute(
         "SELECT i.id FROM items i JOIN files f ON f.hash = i.hash WHERE f.path = ?", (str(path.resolve()),)).fetchone()
     return int(row[0])
+
+
+def test_names_complete_in_the_search_field_and_person_chips_remove_the_filter(qtbot, make_window,  # noqa: ANN001
+                                                                              people_library) -> None:  # noqa: ANN001
+    lib, who = people_library
+    window = make_window(lib)
+    biden = lib.people.faces_in_item(_item(lib, who["biden"][0]))[0].person_id
+    lib.people.rename(biden, "Joe Biden")
+    window.people.update_names()
+    field = window.search_bar.field
+    field.setFocus()
+    qtbot.keyClicks(field, "suit bid")
+    completer = window.search_bar.people.completer
+    qtbot.waitUntil(lambda: completer.popup().isVisible())
+    assert completer.currentCompletion() == 'person:"Joe Biden"'
+    results = wait_results(qtbot, window, lambda: completer.activated.emit(completer.currentCompletion()))
+    assert field.text() == 'suit person:"Joe Biden" '
+    assert {Path(h.path).name for h in results.hits} == {p.name for p in who["biden"] + who["both"]}
+    qtbot.waitUntil(lambda: "👤 Joe Biden" in window.search_bar.chip_texts())
+    chip = next(c for c in window.search_bar.findChildren(Chip) if c.label.text() == "👤 Joe Biden")
+    results = wait_results(qtbot, window, chip.removed.emit)
+    assert field.text() == "suit"
+    assert "👤 Joe Biden" not in window.search_bar.chip_texts()
