@@ -12,6 +12,7 @@ import pytest
 
 from tests.bench import (
     cli_latency,
+    faces_bench,
     index_throughput,
     make_jpegs,
     oracle_eval,
@@ -108,3 +109,10 @@ def test_video_eval_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.C
     assert "softmax 0.03" in out
     figures = _figures(out)
     assert set(figures) == {"video_r1", "video_r3", "video_r5", "video_r10", "moment"}
+
+
+def test_faces_bench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("dlib")
+    assert faces_bench.main(_args(tmp_path)) == 0
+    figures = _last_line(capsys)
+    assert {"no_face_ms", "faces_per_s", "regroup_s", "person_query_ms"} <= set(figures)
