@@ -98,6 +98,7 @@ class People:
         self.catalog = catalog
         self.conn = catalog.conn
         self._lock = threading.RLock()
+        self._cache: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros((0, DESCRIPTOR_DIM), np.float32))
 
     # -- reading ---------------------------------------------------------------------------
     def everyone(self, *, include_hidden: bool = False) -> list[Person]:
@@ -198,19 +199,29 @@ class People:
                 new.append(int(cur.lastrowid or 0))
         return new
 
-    def _descriptors(self, where: str = "", params: Sequence[object] = ()) -> tuple[np.ndarray, list[int | None],
-                                                                               np.ndarray]:
-        rows = self.conn.execute(f"SELECT id, person_id, descriptor FROM faces {where} ORDER BY id", tuple(params))
-        ids: list[int] = []
-        people: list[int | None] = []
+    def _descriptors(self) -> tuple[np.ndarray, list[int | None], np.ndarray]:
+        """Every face's id, person and descriptor, in id order. A face's descriptor never
+        changes, so they stay in memory between calls and only new faces' are read (each
+        analyzer batch otherwise read all of them: 51 MB at 100k faces)."""
+        rows = self.conn.execute("SELECT id, person_id FROM faces ORDER BY id").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        people: list[int | None] = [None if r[1] is None else int(r[1]) for r in rows]
+        cached_ids, cached = self._cache
+        keep = np.isin(cached_ids, ids)
+        cached_ids, cached = cached_ids[keep], cached[keep]
+        missing = ids[~np.isin(ids, cached_ids)]
         blobs: list[bytes] = []
-        for fid, pid, blob in rows:
-            ids.append(int(fid))
-            people.append(None if pid is None else int(pid))
-            blobs.append(blob)
-        desc = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, DESCRIPTOR_DIM) if blobs else \
-            np.zeros((0, DESCRIPTOR_DIM), np.float32)
-        return np.asarray(ids, dtype=np.int64), people, desc
+        for start in range(0, len(missing), 900):
+            chunk = [int(i) for i in missing[start:start + 900]]
+            marks = ",".join("?" * len(chunk))
+            found = dict(self.conn.execute(f"SELECT id, descriptor FROM faces WHERE id IN ({marks})", chunk))
+            blobs += [found[i] for i in chunk]
+        fresh = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, DESCRIPTOR_DIM)
+        all_ids = np.concatenate([cached_ids, missing])
+        order = np.argsort(all_ids, kind="stable")
+        desc = np.concatenate([cached, fresh])[order]
+        self._cache = (all_ids[order], desc)
+        return ids, people, desc
 
     def _refusals(self) -> dict[int, set[int]]:
         out: dict[int, set[int]] = defaultdict(set)

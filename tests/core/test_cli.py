@@ -113,10 +113,10 @@ def test_models_list_and_offline_fetch(tmp_path: Path) -> None:
 def test_cli_startup_does_not_import_torch_or_qt() -> None:
     code = (
         "import sys; from photolens.core import cli, library; cli.build_parser();"
-        "print('torch' in sys.modules, 'PySide6' in sys.modules, 'open_clip' in sys.modules)"
+        "print('torch' in sys.modules, 'PySide6' in sys.modules, 'open_clip' in sys.modules, 'dlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip() == "False False False"
+    assert out.stdout.strip() == "False False False False"
 
 
 def test_watch_remembers_the_model_it_was_given(tmp_path: Path, photo_dir: Path) -> None:

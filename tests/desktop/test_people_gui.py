@@ -154,3 +154,25 @@ def test_names_complete_in_the_search_field_and_person_chips_remove_the_filter(q
     results = wait_results(qtbot, window, chip.removed.emit)
     assert field.text() == "suit"
     assert "👤 Joe Biden" not in window.search_bar.chip_texts()
+
+
+def test_the_window_opens_without_loading_the_face_models(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """dlib (and its 30 MB of models) load in the indexer's workers, never on the way to a window."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from photolens.core.library import Library\n"
+        "from photolens.desktop.main_window import MainWindow\n"
+        f"lib = Library.open({str(tmp_path / 'data')!r}, model_path={str(tiny_model_dir)!r})\n"
+        "w = MainWindow(lib, default_folders=[])\n"
+        "w.show(); app.processEvents(); w.people.update_names(); w.preview.refresh_faces()\n"
+        "print('dlib' in sys.modules)\n"
+        "w.shutdown(); lib.close()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr
