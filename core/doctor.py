@@ -98,8 +98,17 @@ def _watch_limit() -> Check:
     return Check("watch limit", "ok", f"inotify allows {limit} watched folders")
 
 
+def _faces() -> Check:
+    from .faces.detect import INSTALL_HINT, available
+
+    ok, why = available()
+    if ok:
+        return Check("faces", "ok", why + ": people are found after indexing")
+    return Check("faces", "warn", why + ": searching by person is off", INSTALL_HINT)
+
+
 def run_checks(model: str = "ViT-B-32", data_dir: Path | None = None, model_path: str | None = None) -> list[Check]:
     return [
         _python(), _qt(), _onnxruntime(), _gpu(), _model(model, model_path),
-        _data_dir(data_dir or default_data_dir()), _watch_limit(),
+        _data_dir(data_dir or default_data_dir()), _watch_limit(), _faces(),
     ]

@@ -93,3 +93,15 @@ def test_a_detector_crash_is_that_files_error_and_the_others_go_on(tmp_path: Pat
         path, analyzer, reason = status.analysis_errors[0]
         assert path.endswith("poison.jpg") and analyzer == "faces" and "crashed" in reason
         assert status.indexed == 4  # the poisoned picture is still searchable
+
+
+def test_missing_face_models_say_how_to_install_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from photolens.core.faces import detect
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "face_recognition_models" else real(name, *a))
+    ok, why = detect.available()
+    assert not ok and "pip install dlib-bin face-recognition-models" in why
