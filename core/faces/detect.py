@@ -26,7 +26,7 @@ from ..errors import PhotolensError
 
 log = logging.getLogger(__name__)
 
-DETECT_SIDE = 800  # HOG finds faces of >= 80 px: >= 10% of the long side in the first pass
+DETECT_SIDE = 1200  # HOG finds faces of >= ~75 px: >= ~6% of the long side in the first pass
 DESCRIBE_SIDE = 1600  # second pass (faces of >= 5%) and the descriptors' source pixels
 MIN_FACE_PX = 40  # in the DESCRIBE_SIDE image: smaller faces describe badly
 MIN_DETECT_SCORE = 0.25  # HOG's margin: at 0 a badge on the astronaut photo was a face; real ones 0.58-2.0
