@@ -191,18 +191,20 @@ def _file(row: sqlite3.Row) -> FileRecord:
 class Catalog:
     """Typed access to the catalog database."""
 
-    def __init__(self, path: Path, *, read_only: bool = False):
+    def __init__(self, path: Path, *, read_only: bool = False, immutable: bool = False):
+        """immutable: the file is on a medium nobody can write (a read-only mount), so SQLite
+        needs no lock or shared-memory file, which it could not create there."""
         self.path = Path(path)
-        self.read_only = read_only
+        self.read_only = read_only or immutable
         try:
-            if read_only:
+            if self.read_only:
                 # as_uri() percent-encodes '?', '#' and '%' (a folder may be named so)
-                uri = self.path.absolute().as_uri() + "?mode=ro"
+                uri = self.path.absolute().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
                 conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10)
             else:
                 conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
             self.db = Database(conn)
-            if not read_only:
+            if not self.read_only:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
                 self.db.execute("PRAGMA foreign_keys=ON")

@@ -39,7 +39,7 @@ from .errors import LibraryLockedError, PhotolensError, ReadOnlyError
 from .faces.people import People
 from .gate import OpenGate
 from .indexer import Indexer, IndexReport
-from .lock import WriterLock
+from .lock import LockUnavailableError, WriterLock
 from .progress import Controls, ProgressCallback
 from .query.hubness import HubIndex
 from .query.model import SearchQuery, SearchResults
@@ -141,9 +141,20 @@ class Library:
         ensure_private_dir(data_dir)
         lock: WriterLock | None = None
         notes: list[str] = []
+        unwritable = False
         if read_only is not True:
             lock = WriterLock(data_dir / LOCK_FILE)
-            if not lock.acquire():
+            try:
+                acquired = lock.acquire()
+            except LockUnavailableError as exc:
+                why = f"{data_dir} cannot be written to ({exc.strerror})"
+                if read_only is False or not (data_dir / CATALOG_FILE).exists():
+                    raise PhotolensError(f"Cannot open the library for writing: {why}. Choose another folder "
+                                         "with --data-dir, or make this one writable.") from exc
+                notes.append(f"Opened read-only: {why}. Searching works; nothing can be indexed or changed.")
+                log.warning(notes[-1])
+                acquired, lock, unwritable = True, None, True
+            if lock is not None and not acquired:
                 pid = lock.holder_pid()
                 msg = f"another Photolens process{f' (pid {pid})' if pid else ''} is writing to {data_dir}"
                 if read_only is False:
@@ -159,7 +170,7 @@ class Library:
             settings = load_settings(data_dir, notes, repair=not ro)
             if model:
                 settings = settings.with_changes(model=model)
-            catalog = Catalog(catalog_path, read_only=ro)
+            catalog = Catalog(catalog_path, read_only=ro, immutable=unwritable)
         except Exception:
             if lock:
                 lock.release()

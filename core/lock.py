@@ -11,15 +11,23 @@ from typing import IO
 log = logging.getLogger(__name__)
 
 
+class LockUnavailableError(OSError):
+    """The lock file cannot be opened for writing: a read-only folder or medium."""
+
+
 class WriterLock:
-    """Non-blocking exclusive lock; `acquire()` returns False if another process holds it."""
+    """Non-blocking exclusive lock; `acquire()` returns False if another process holds it,
+    and raises LockUnavailableError when this process may not write there at all."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._fh: IO[str] | None = None
 
     def acquire(self) -> bool:
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open while locked
+        try:
+            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open while locked
+        except OSError as exc:
+            raise LockUnavailableError(exc.errno, exc.strerror or str(exc), str(self.path)) from exc
         try:
             if sys.platform == "win32":  # pragma: no cover
                 import msvcrt
