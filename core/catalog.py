@@ -9,6 +9,7 @@ migrations. Only the indexing thread writes; readers open their own connection.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sqlite3
@@ -101,6 +102,24 @@ def m006_ctime(db: Database) -> None:
     """The inode change time: a file rewritten in place with its mtime restored (rsync -t,
     some editors) keeps size and mtime, never its ctime."""
     db.table("files").add_column("ctime_ns", int)
+
+
+# m007 is the people/faces migration (another branch): keep the number free.
+
+
+@migrations()
+def m008_text(db: Database) -> None:
+    """Text in pictures (core/ocr): each line read with its confidence and box, and per item
+    two FTS5 indexes (rowid = item id) of all its text: words, case and diacritics folded
+    (unicode61 remove_diacritics 2), and trigrams of the folded text, for misreadings."""
+    db.execute(
+        "CREATE TABLE text_lines (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), "
+        "line INTEGER NOT NULL, text TEXT NOT NULL, score REAL, box TEXT)"
+    )
+    db.execute("CREATE INDEX idx_text_lines_item_id ON text_lines (item_id, line)")
+    db.execute("CREATE VIRTUAL TABLE text_fts USING fts5(text, item_id UNINDEXED, "
+               "tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("CREATE VIRTUAL TABLE text_trigrams USING fts5(text, item_id UNINDEXED, tokenize = 'trigram')")
 
 
 @dataclass(frozen=True)
@@ -435,13 +454,18 @@ class Catalog:
         with self.conn:
             for chunk in _chunks(list(item_ids), 900):
                 marks = ",".join("?" * len(chunk))
-                for table in tables:
-                    self.conn.execute(f"DELETE FROM [{table}] WHERE item_id IN ({marks})", chunk)
+                for table, key in tables:
+                    self.conn.execute(f"DELETE FROM [{table}] WHERE {key} IN ({marks})", chunk)
                 self.conn.execute(f"DELETE FROM items WHERE id IN ({marks})", chunk)
 
-    def _item_tables(self) -> list[str]:
-        """The tables with an item_id column (embeddings, hub_scores, analyses, analyzers')."""
-        return [t for t in self.db.table_names() if t != "items" and "item_id" in self.db[t].columns_dict]
+    def _item_tables(self) -> list[tuple[str, str]]:
+        """The tables with an item_id column (embeddings, hub_scores, analyses, analyzers',
+        text in pictures) and the column to delete by: an FTS5 table's rowid is its item id
+        (its item_id column is not indexed)."""
+        fts = {r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")}
+        return [(t, "rowid" if t in fts else "item_id") for t in self.db.table_names()
+                if t != "items" and "item_id" in self.db[t].columns_dict]
 
     # -- analyzers --------------------------------------------------------------------------
     def ensure_item_table(self, name: str, columns: dict[str, type]) -> None:
@@ -570,13 +594,18 @@ class Catalog:
     def count_embeddings(self, model_id: str) -> int:
         return int(self.conn.execute("SELECT count(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()[0])
 
-    def item_ids_matching(self, filters: Filters) -> np.ndarray:
-        """Item ids of indexed files that pass the query filters (parameterised SQL: user
-        text never enters the statement)."""
+    def item_ids_matching(self, filters: Filters, items: Iterable[int] | None = None) -> np.ndarray:
+        """Item ids of indexed files that pass the query filters, among `items` when given
+        (a text: filter's matches, core/ocr/store.py). Parameterised SQL: user text never
+        enters the statement."""
         where, params = _filter_sql(filters)
+        among = ""
+        if items is not None:
+            among = " AND i.id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(sorted(int(i) for i in items)))
         rows = self.conn.execute(
             "SELECT DISTINCT i.id FROM items i JOIN files f ON f.hash = i.hash "
-            f"WHERE f.status = ? AND ({where})",
+            f"WHERE f.status = ? AND ({where}){among}",
             (STATUS_INDEXED, *params),
         )
         return np.fromiter((r[0] for r in rows), dtype=np.uint64)

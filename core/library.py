@@ -35,7 +35,7 @@ from .config import (
 )
 from .embed.base import Embedder
 from .embed.model_files import ModelFolder
-from .errors import LibraryLockedError, PhotolensError, ReadOnlyError
+from .errors import LibraryLockedError, OcrUnavailableError, PhotolensError, ReadOnlyError
 from .gate import OpenGate
 from .indexer import Indexer, IndexReport
 from .lock import WriterLock
@@ -110,6 +110,7 @@ class Library:
         self._gate = OpenGate()  # search, status and indexing finish before the catalog closes
         self._session = ModelSession(self._spec(), catalog, embedder=embedder)
         self._analyzers: dict[str, Analyzer] = {}
+        self._ocr_warned = False
         self.notes: list[str] = []
 
     # -- construction --------------------------------------------------------------------
@@ -307,8 +308,25 @@ class Library:
         return Indexer(
             self.catalog, session.vectors, session.embedder, batch_size=s.batch_size,
             decode_workers=s.decode_workers, low_priority=s.low_priority, exclude=s.exclude_patterns,
-            analyzers=[*session.analyzers(), *self._analyzers.values()],
+            analyzers=[*session.analyzers(), *self._builtin_analyzers(), *self._analyzers.values()],
         )
+
+    def _builtin_analyzers(self) -> list[Analyzer]:
+        """The analyzers every library runs, as its settings allow: text in pictures (`ocr`)."""
+        if not self.settings.ocr or "text" in self._analyzers:
+            return []
+        from .ocr.analyzer import TextAnalyzer
+        from .ocr.engine import bundled_models
+
+        try:
+            bundled_models()
+        except OcrUnavailableError as exc:
+            if not self._ocr_warned:
+                self._ocr_warned = True
+                log.warning("Text in pictures is off: %s", exc)
+                self.notes.append(f"Text in pictures is off: {exc}")
+            return []
+        return [TextAnalyzer(self.catalog)]
 
     def register_analyzer(self, analyzer: Analyzer) -> None:
         """Add an analyzer (one of a name: the newest replaces it); the next index run

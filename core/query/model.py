@@ -21,10 +21,12 @@ class Filters:
     before: float | None = None  # taken_at < (epoch seconds)
     media_type: str | None = None  # "image" | "video"
     camera: str | None = None  # substring of make or model
+    text: tuple[str, ...] = ()  # text:"wifi password": pictures whose text holds every phrase
 
     @property
     def active(self) -> bool:
-        return any(v is not None for v in (self.folder, self.after, self.before, self.media_type, self.camera))
+        return bool(self.text) or any(
+            v is not None for v in (self.folder, self.after, self.before, self.media_type, self.camera))
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class SearchHit:
     frame_ms: int | None = None  # videos: the moment that matched best (ms from the start)
     duration_s: float | None = None  # videos
     moments: tuple[int, ...] = ()  # videos: the frame_ms of every sampled frame
+    text: str | None = None  # the text read in the picture (lines), when the query matched some of it
+    text_matches: tuple[str, ...] = ()  # the picture's words the query matched (case and accents folded)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -86,6 +90,7 @@ class SearchHit:
             "width": self.width, "height": self.height, "taken_at": self.taken_at,
             "camera": self.camera, "media_type": self.media_type, "near_duplicates": list(self.near_duplicates),
             "frame_ms": self.frame_ms, "duration_s": self.duration_s, "moments": list(self.moments),
+            "text": self.text, "text_matches": list(self.text_matches),
         }
 
 

@@ -1,6 +1,7 @@
 """Query text syntax: words, -negatives, and filters.
 
     beach sunset -people after:2019 before:2021-06 in:Holidays type:image camera:canon
+    text:"wifi password" (pictures whose text, read by OCR, holds the phrase)
 
 Quoted phrases keep their spaces ("-\"red car\""). Unknown `key:value` tokens stay words.
 """
@@ -63,6 +64,10 @@ def parse_query(text: str, base: Filters | None = None) -> tuple[str, tuple[str,
             filters = replace(filters, media_type=kind)
         elif sep and value and k == "camera":
             filters = replace(filters, camera=value)
+        elif sep and k == "text":
+            if not value.strip():
+                raise QueryError('text: needs words to look for in pictures, e.g. text:"wifi password"')
+            filters = replace(filters, text=(*filters.text, " ".join(value.split())))
         elif token.startswith("-") and len(token) > 1:
             negatives.append(token[1:])
         else:
