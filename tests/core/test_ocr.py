@@ -133,3 +133,21 @@ def test_an_empty_text_filter_is_a_clear_error(text_library: Library) -> None:
 
     with pytest.raises(QueryError, match="text:"):
         text_library.search("text:")
+
+
+def test_the_cli_searches_text_in_pictures(text_library: Library) -> None:
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "photolens.core.cli", "--data-dir", str(text_library.data_dir),
+                               "search", "--model-path", str(text_library.model_path), *args], capture_output=True, text=True, timeout=120)
+
+    out = cli('text:"wifi password"', "--json")  # read-only: the fixture's library holds the lock
+    assert out.returncode == 0, out.stderr
+    hits = json.loads(out.stdout)
+    assert [Path(h["path"]).name for h in hits] == ["sign.jpg"]
+    assert hits[0]["text_matches"] == ["password", "wifi"] and "sunflower42" in hits[0]["text"]
+    out = cli('text:"wifi password"')
+    assert out.returncode == 0, out.stderr
+    assert "sign.jpg" in out.stdout and "text: WiFi password / sunflower42" in out.stdout
