@@ -80,7 +80,7 @@ class SearchHit:
     frame_ms: int | None = None  # videos: the moment that matched best (ms from the start)
     duration_s: float | None = None  # videos
     moments: tuple[int, ...] = ()  # videos: the frame_ms of every sampled frame
-    text: str | None = None  # the text read in the picture (lines), when the query matched some of it
+    text: str | None = None  # the text read in the picture (its lines), None when it shows none
     text_matches: tuple[str, ...] = ()  # the picture's words the query matched (case and accents folded)
 
     def to_json(self) -> dict[str, object]:

@@ -132,13 +132,12 @@ def _weak_matches(sims: np.ndarray, demoted: np.ndarray) -> tuple[np.ndarray, bo
 
 
 def _with_text(hits: list[SearchHit], index: TextIndex, words: dict[int, tuple[str, ...]]) -> list[SearchHit]:
-    """Hits whose picture's text matched carry that text and the words that matched."""
-    matched = [h.item_id for h in hits if h.item_id in words]
-    if not matched:
+    """Hits carry the text read in their picture, and the words of it the query matched."""
+    texts = index.texts(h.item_id for h in hits)
+    if not texts:
         return hits
-    texts = index.texts(matched)
-    return [replace(h, text=texts.get(h.item_id), text_matches=words[h.item_id]) if h.item_id in words else h
-            for h in hits]
+    return [replace(h, text=texts.get(h.item_id), text_matches=words.get(h.item_id, ()))
+            if h.item_id in texts else h for h in hits]
 
 
 def _groups(query: SearchQuery, sims: np.ndarray, vecs: np.ndarray, weak: np.ndarray) -> list[list[int]]:
