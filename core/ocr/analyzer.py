@@ -24,6 +24,7 @@ from .store import TextIndex
 
 log = logging.getLogger(__name__)
 
+SCREENSHOT_SUFFIXES = (".png",)  # read in full, without the gate (engine.py)
 VERSION = f"ppocrv6-small-1/{GATE_SIDE}-{READ_SIDE}"  # a new reading (models, sizes) re-reads every item
 
 
@@ -41,7 +42,7 @@ def read_item(item: AnalyzerItem) -> PictureText:
         image = read_frame(item.path, 0, min_side=READ_SIDE)
     else:
         image = open_image(item.path, min_side=READ_SIDE)  # JPEGs decode at a fraction of their size
-    return _engine().read(image)
+    return _engine().read(image, gate=not item.path.lower().endswith(SCREENSHOT_SUFFIXES))
 
 
 class TextAnalyzer(Analyzer):

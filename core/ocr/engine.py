@@ -3,7 +3,8 @@ lazily, offline, on the CPU, quiet.
 
 A picture is read in two steps. The gate runs the detector alone on a small copy
 (GATE_SIDE px on its longer side): most photos hold no text, and for them that is all
-it costs (tests/bench/ocr_bench.py: README, "Text in pictures"). When the gate finds
+it costs (tests/bench/ocr_bench.py: README, "Text in pictures"). Screenshots (PNG)
+skip the gate: their small print would be lost on the small copy. When the gate finds
 text regions, the whole pipeline runs on a copy of at most READ_SIDE px: detection,
 the 0/180 degree orientation classifier on each region, recognition in each region.
 A region much taller than wide (text turned by 90 degrees) is turned upright by rapidocr
@@ -25,11 +26,12 @@ from ..errors import OcrUnavailableError
 
 log = logging.getLogger(__name__)
 
-GATE_SIDE = 480  # the detector's cheap look (ms per picture: README)
+GATE_SIDE = 640  # the detector's cheap look (ms per picture: README); at 480 it missed 16 px text in 1200 px
 READ_SIDE = 1280  # detection + recognition copy: 32 px text in a 4000 px photo stays readable
 MIN_SIDE = 12  # thinner than this no line of text fits (a 100000x1 strip is skipped)
 MAX_ASPECT = 60  # a panorama strip longer than this is read in no case
 MIN_SCORE = 0.6  # recognition confidence below which a line is dropped (rapidocr's default: 0.5)
+FRAME_SHARE = 0.6  # a "line" wider and taller than this share of the picture is texture
 SHORT_CHARS, SHORT_MIN_SCORE = 2, 0.85  # a lone character or two read in texture is noise unless sure
 MODEL_FILES = {  # what the rapidocr wheel ships in rapidocr/models (PP-OCRv6 small, multilingual)
     "Det": "PP-OCRv6_det_small.onnx",
@@ -89,8 +91,9 @@ def _quiet_rapidocr() -> None:
 class OcrEngine:
     """Reads the text in pictures. Not thread-safe: one per worker process."""
 
-    def __init__(self, threads: int = 1):
+    def __init__(self, threads: int = 1, *, gate: bool = True):
         self.threads = max(1, threads)
+        self.gate = gate  # False: every picture is read in full (the benchmark's baseline)
         self._ocr: Any = None
 
     def _load(self) -> Any:
@@ -114,15 +117,17 @@ class OcrEngine:
             _quiet_rapidocr()
         return self._ocr
 
-    def read(self, image: Image.Image) -> PictureText:
-        """The text lines of an upright RGB picture, best first by position (top to bottom)."""
+    def read(self, image: Image.Image, *, gate: bool = True) -> PictureText:
+        """The text lines of an upright RGB picture, top to bottom. gate=False: no cheap look
+        first (screenshots: small print on a large canvas)."""
         w, h = image.size
         if min(w, h) < MIN_SIDE or max(w, h) > MAX_ASPECT * min(w, h):
             return PictureText(gated=True)
         ocr = self._load()
         page = _fit(image, READ_SIDE)
         # a picture no larger than the gate's copy is read at once: the look would cost as much
-        if max(page.size) > GATE_SIDE * 1.25 and not self._has_text(ocr, _fit(page, GATE_SIDE)):
+        gate = gate and self.gate and max(page.size) > GATE_SIDE * 1.25
+        if gate and not self._has_text(ocr, _fit(page, GATE_SIDE)):
             return PictureText(gated=True)
         scale = w / page.width
         lines = self._recognise(ocr, page)
@@ -132,7 +137,7 @@ class OcrEngine:
     def _has_text(self, ocr: Any, small: Image.Image) -> bool:
         out = ocr(_bgr(small), use_det=True, use_cls=False, use_rec=False)
         boxes = getattr(out, "boxes", None)
-        return boxes is not None and len(boxes) > 0
+        return boxes is not None and any(_line_shaped(b, small.size) for b in boxes)
 
     def _recognise(self, ocr: Any, page: Image.Image) -> list[TextLine]:
         """The lines read with enough confidence (rapidocr drops the others)."""
@@ -144,10 +149,21 @@ class OcrEngine:
         lines = []
         for text, score, box in zip(txts, out.scores, boxes, strict=False):
             text = " ".join(str(text).split())
+            if not _line_shaped(box, page.size):
+                continue
             if text and (len(text) > SHORT_CHARS or score >= SHORT_MIN_SCORE):
                 coords = tuple(float(v) for v in np.asarray(box, dtype=np.float64).reshape(-1)[:8])
                 lines.append(TextLine(text, float(score), coords))  # type: ignore[arg-type]
         return lines
+
+
+def _line_shaped(box: object, size: tuple[int, int]) -> bool:
+    """Whether a detected region can be a line of text: grain and texture make the detector
+    outline the whole picture as one region (seen on noisy photos), a line never spans most
+    of both its width and its height."""
+    pts = np.asarray(box, dtype=np.float64).reshape(-1, 2)
+    w, h = np.ptp(pts[:, 0]), np.ptp(pts[:, 1])
+    return not (w > FRAME_SHARE * size[0] and h > FRAME_SHARE * size[1])
 
 
 def _bgr(image: Image.Image) -> np.ndarray:

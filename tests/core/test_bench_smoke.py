@@ -108,3 +108,11 @@ def test_video_eval_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.C
     assert "softmax 0.03" in out
     figures = _figures(out)
     assert set(figures) == {"video_r1", "video_r3", "video_r5", "video_r10", "moment"}
+
+
+def test_ocr_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.bench import ocr_bench
+
+    assert ocr_bench.main([*_args(tmp_path), "--only", "speed,latency"]) == 0
+    figures = _last_line(capsys)
+    assert float(figures["speed_ms_plain_gate"]) > 0 and float(figures["latency_filter_word_p50_ms"]) > 0
