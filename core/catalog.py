@@ -110,15 +110,18 @@ def m006_ctime(db: Database) -> None:
 @migrations()
 def m008_text(db: Database) -> None:
     """Text in pictures (core/ocr): each line read with its confidence and box, and per item
-    two FTS5 indexes (rowid = item id) of all its text: words, case and diacritics folded
-    (unicode61 remove_diacritics 2), and trigrams of the folded text, for misreadings."""
+    (rowid = item id) an FTS5 index of all its text, case and diacritics folded (unicode61
+    remove_diacritics 2), with each word also spelt backwards (column `backwards`): its
+    vocabulary (text_vocab) finds the words a misreading stands for by a shared beginning
+    or ending. Trigrams of the folded text find words OCR ran together."""
     db.execute(
         "CREATE TABLE text_lines (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), "
         "line INTEGER NOT NULL, text TEXT NOT NULL, score REAL, box TEXT)"
     )
     db.execute("CREATE INDEX idx_text_lines_item_id ON text_lines (item_id, line)")
-    db.execute("CREATE VIRTUAL TABLE text_fts USING fts5(text, item_id UNINDEXED, "
+    db.execute("CREATE VIRTUAL TABLE text_fts USING fts5(text, backwards, item_id UNINDEXED, "
                "tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("CREATE VIRTUAL TABLE text_vocab USING fts5vocab(text_fts, col)")
     db.execute("CREATE VIRTUAL TABLE text_trigrams USING fts5(text, item_id UNINDEXED, tokenize = 'trigram')")
 
 

@@ -1,10 +1,12 @@
 """TextIndex: the text read in pictures, in the catalog (tables of migration m008_text).
 
 `text_lines` keeps every line with its confidence and box (what the preview shows and
-copies); `text_fts` and `text_trigrams` hold each item's whole text once (rowid = item
-id), for word and phrase matches and for finding the words an OCR misreading stands for.
-The indexing thread writes (TextAnalyzer.store); any reader, a read-only library too,
-matches. A catalog from before m008 (a read-only open of an old library) has no text.
+copies); `text_fts` holds each item's whole text once (rowid = item id) for word and
+phrase matches, with its words spelt backwards too, so that its vocabulary (`text_vocab`)
+finds the words an OCR misreading stands for by their beginning or their end;
+`text_trigrams` finds words OCR ran together ("WiFiPassword"). The indexing thread
+writes (TextAnalyzer.store); any reader, a read-only library too, matches. A catalog from
+before m008 (a read-only open of an old library) has no text.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from dataclasses import dataclass
 
 from ..catalog import Catalog
 from .engine import PictureText, TextLine
-from .words import max_edits, trigrams, within_edits, words
+from .words import max_edits, within_edits, words
 
 log = logging.getLogger(__name__)
 
-CANDIDATE_ROWS = 400  # texts scanned for the words a misspelt query word may stand for
+CANDIDATE_TERMS = 5000  # vocabulary words compared with a query word, per shared beginning or ending
 MAX_VARIANTS = 4  # spellings kept per query word (the closest, most common first)
 MAX_PHRASES = 32  # phrase spellings tried per phrase
 STOP_WORDS = frozenset(
@@ -31,12 +33,12 @@ STOP_WORDS = frozenset(
 
 
 @dataclass(frozen=True)
-class TextMatch:
-    """How a picture's text matches query words: the share of the query's words found
-    (1.0: all, or the whole phrase) and the picture's words that matched (folded)."""
+class PhraseMatch:
+    """The items whose text holds a phrase, and the folded words that counted as its words
+    (the query's own, the misreadings found for them, the phrase run together)."""
 
-    coverage: float
-    words: tuple[str, ...]
+    items: frozenset[int]
+    spellings: frozenset[str]
 
 
 def _fts_phrase(tokens: Sequence[str]) -> str:
@@ -73,8 +75,9 @@ class TextIndex:
                      for n, line in enumerate(page.lines)],
                 )
                 text = page.text
-                self.conn.execute("INSERT INTO text_fts (rowid, text, item_id) VALUES (?, ?, ?)",
-                                  (item_id, text, item_id))
+                backwards = " ".join(w[::-1] for w in words(text))
+                self.conn.execute("INSERT INTO text_fts (rowid, text, backwards, item_id) VALUES (?, ?, ?, ?)",
+                                  (item_id, text, backwards, item_id))
                 self.conn.execute("INSERT INTO text_trigrams (rowid, text, item_id) VALUES (?, ?, ?)",
                                   (item_id, " ".join(words(text)), item_id))
 
@@ -105,65 +108,58 @@ class TextIndex:
         return int(self.conn.execute("SELECT count(*) FROM text_fts").fetchone()[0])
 
     # -- matching ----------------------------------------------------------------------------
-    def phrase_items(self, phrase: str) -> dict[int, tuple[str, ...]]:
-        """Items whose text contains the phrase (its words in order; diacritics and case
-        folded; a word may be misread by one letter, two in long words): item id -> the
-        picture's words that matched."""
+    def phrase_items(self, phrase: str, *, fuzzy: bool = True) -> PhraseMatch:
+        """Items whose text contains the phrase: its words in order; case and diacritics
+        folded; with `fuzzy`, a word of 4+ letters may be misread by one letter (two from 9
+        letters on), and OCR may have run the words together."""
         tokens = words(phrase)
         if not tokens or not self.available:
-            return {}
-        spellings = [self._spellings(t) for t in tokens]
-        if not all(spellings):
-            return {}
+            return PhraseMatch(frozenset(), frozenset())
+        spellings = [self._spellings(t) if fuzzy else [t] for t in tokens]
         phrases = list(itertools.islice(itertools.product(*spellings), MAX_PHRASES))
-        expr = " OR ".join(_fts_phrase(p) for p in phrases)
-        found = self._match("text_fts", expr)
-        if len(tokens) > 1:  # OCR often runs words together ("WiFiPassword")
-            found |= self._match("text_trigrams", _fts_phrase(["".join(tokens)])) if len("".join(tokens)) >= 3 else set()
-        variants = {v for s in spellings for v in s} | {"".join(tokens)}
-        return self._matched_words(found, variants)
+        found = self._match("text_fts", "text : (" + " OR ".join(_fts_phrase(p) for p in phrases) + ")")
+        joined = "".join(tokens)
+        if fuzzy and len(tokens) > 1 and len(joined) >= 3:  # "WiFiPassword"
+            found |= self._match("text_trigrams", _fts_phrase([joined]))
+        return PhraseMatch(frozenset(found), frozenset({v for s in spellings for v in s} | {joined}))
 
-    def word_matches(self, text: str) -> dict[int, TextMatch]:
-        """Items whose text holds the words of a plain query (stop words aside), with the
-        share of them found; the whole phrase in order counts as all."""
-        tokens = [t for t in words(text) if t not in STOP_WORDS and (len(t) >= 3 or t.isdigit())]
+    def word_matches(self, text: str) -> tuple[dict[int, float], frozenset[str]]:
+        """Items whose text holds words of a plain query (stop words aside): item id -> the
+        share of them found (1.0 also when the words stand in order), and the words looked
+        for. Exact words only: every query with words pays for this."""
+        tokens = list(dict.fromkeys(t for t in words(text) if t not in STOP_WORDS and (len(t) >= 3 or t.isdigit())))
         if not tokens or not self.available:
-            return {}
-        found: dict[int, set[str]] = {}
-        hit_words: dict[int, set[str]] = {}
-        for token in dict.fromkeys(tokens):
-            for item, matched in self.phrase_items(token).items():
-                found.setdefault(item, set()).add(token)
-                hit_words.setdefault(item, set()).update(matched)
-        whole = self.phrase_items(" ".join(tokens)) if len(tokens) > 1 else {}
-        n = len(set(tokens))
-        return {item: TextMatch(1.0 if item in whole else len(got) / n, tuple(sorted(hit_words[item])))
-                for item, got in found.items()}
+            return {}, frozenset()
+        counts: dict[int, int] = {}
+        for token in tokens:
+            for item in self._match("text_fts", "text : " + _fts_phrase([token])):
+                counts[item] = counts.get(item, 0) + 1
+        whole = self._match("text_fts", "text : " + _fts_phrase(tokens)) if len(tokens) > 1 else set()
+        return ({item: 1.0 if item in whole else n / len(tokens) for item, n in counts.items()},
+                frozenset(tokens))
 
     def _spellings(self, token: str) -> list[str]:
-        """The token itself and the words in pictures within its edit budget (misreadings)."""
+        """The token and the words in pictures within its edit budget (OCR misreadings): one
+        edit leaves the first or the last half intact (two: a third), so the vocabulary is
+        searched by the word's beginning and, spelt backwards, by its end."""
         limit = max_edits(token)
         if limit == 0:
             return [token]
-        grams = trigrams(token)
-        if not grams:
-            return [token]
-        expr = " OR ".join(_fts_phrase([g]) for g in dict.fromkeys(grams))
-        counts: dict[str, int] = {}
-        try:
+        k = max(2, len(token) // (limit + 1))
+        close: dict[str, int] = {}
+        for column, key in (("text", token[:k]), ("backwards", token[::-1][:k])):
             rows = self.conn.execute(
-                "SELECT text FROM text_trigrams WHERE text_trigrams MATCH ? ORDER BY rank LIMIT ?",
-                (expr, CANDIDATE_ROWS),
-            ).fetchall()
-        except sqlite3.OperationalError as exc:
-            log.warning("text index lookup failed for %r: %s", token, exc)
-            return [token]
-        for (text,) in rows:
-            for word in text.split():
+                "SELECT term, doc FROM text_vocab WHERE col = ? AND term >= ? AND term < ? "
+                "AND length(term) BETWEEN ? AND ? LIMIT ?",
+                (column, key, key[:-1] + chr(ord(key[-1]) + 1), len(token) - limit, len(token) + limit,
+                 CANDIDATE_TERMS),
+            )
+            for term, docs in rows:
+                word = term if column == "text" else term[::-1]
                 if word != token and within_edits(token, word, limit):
-                    counts[word] = counts.get(word, 0) + 1
-        close = sorted(counts, key=lambda w: (not within_edits(token, w, 1), -counts[w], w))
-        return [token, *close[: MAX_VARIANTS - 1]]
+                    close[word] = max(close.get(word, 0), int(docs))
+        best = sorted(close, key=lambda w: (not within_edits(token, w, 1), -close[w], w))
+        return [token, *best[: MAX_VARIANTS - 1]]
 
     def _match(self, table: str, expr: str) -> set[int]:
         try:
@@ -173,18 +169,12 @@ class TextIndex:
             log.warning("text search %r failed: %s", expr, exc)
             return set()
 
-    def _matched_words(self, items: set[int], variants: set[str]) -> dict[int, tuple[str, ...]]:
-        out: dict[int, tuple[str, ...]] = {}
-        if not items:
-            return out
-        ids = sorted(items)
-        for i in range(0, len(ids), 900):
-            chunk = ids[i : i + 900]
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(f"SELECT rowid, text FROM text_trigrams WHERE rowid IN ({marks})", chunk)
-            for rowid, text in rows:
-                present = set(text.split())
-                hits = tuple(sorted(v for v in variants if v in present or (" " not in v and v in text)))
-                out[int(rowid)] = hits
-        return out
 
+def matched_words(text: str, spellings: frozenset[str]) -> tuple[str, ...]:
+    """The words of a picture's text (folded) that a query matched: one of its spellings, or
+    a word that holds one (OCR ran "WiFiPassword" together)."""
+    present = set(words(text))
+    found = present & spellings
+    long = [s for s in spellings if len(s) >= 6]
+    found |= {w for w in present - found if any(s in w for s in long)}
+    return tuple(sorted(found))

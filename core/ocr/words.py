@@ -48,6 +48,3 @@ def within_edits(a: str, b: str, limit: int) -> bool:
         previous = current
     return previous[-1] <= limit
 
-
-def trigrams(word: str) -> list[str]:
-    return [word[i : i + 3] for i in range(len(word) - 2)]

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..catalog import Catalog
 from ..embed.base import Embedder, l2_normalize
-from ..ocr.store import TextIndex
+from ..ocr.store import TextIndex, matched_words
 from ..vectors import VectorStore
 from . import hubness, text_fusion
 from .encode import QueryEncoder
@@ -64,7 +64,7 @@ def run_search(
     text, negatives, filters = parse_query(query.text, query.filters)
     negatives = tuple(query.negatives) + negatives
     index = TextIndex(catalog)
-    phrase_words = text_fusion.filter_items(index, filters)
+    phrase = text_fusion.filter_items(index, filters)
     visual = query.image is not None or query.sketch is not None or bool(query.like_items)
     # text:"..." alone: CLIP ranks the pictures that show the phrase by the phrase itself
     clip_text = text or ("" if visual else " ".join(filters.text))
@@ -76,7 +76,7 @@ def run_search(
 
     allowed = None
     if filters.active:
-        allowed = catalog.item_ids_matching(filters, phrase_words)
+        allowed = catalog.item_ids_matching(filters, phrase.items if phrase is not None else None)
         if not len(allowed):
             return SearchResults((), query, 0, (time.perf_counter() - start) * 1000, no_good_match=True)
     limit = max(1, query.limit)
@@ -94,7 +94,7 @@ def run_search(
         adjust = lambda s, k, v: hubs().adjust(s, k, v, len(vectors))  # noqa: E731
     keys, sims, vecs, frame_ms = _candidates(q, fetch, limit, catalog, vectors, allowed, exclude, adjust)
     if evidence.bonus:  # pictures that show the query's words: raised, and added if CLIP missed them
-        keys, sims, vecs = text_fusion.fuse(q, keys, sims, vecs, evidence, catalog, embedder.model_id)
+        keys, sims, vecs = text_fusion.fuse(q, keys, sims, vecs, evidence, vectors, fetch)
         keys, sims, vecs, frame_ms = _best_frame_per_file(catalog, keys, sims, vecs)
     bonus = text_fusion.bonus_of(keys, evidence)
     demoted = _negative_mask(vecs, negatives, embedder) if negatives else np.zeros(len(keys), bool)
@@ -108,7 +108,7 @@ def run_search(
     no_match = no_match and not shown.any()
     groups = _groups(query, sims, vecs, weak)[:limit]
     hits = _with_text(_hits(groups, keys, sims, weak, frame_ms, catalog), index,
-                      {**(phrase_words or {}), **evidence.words})
+                      evidence.spellings | (phrase.spellings if phrase is not None else frozenset()))
     suggestions: tuple[Suggestion, ...] = ()
     if query.suggest and vocab is not None and text:
         top = vecs[: min(SUGGEST_FROM, int((~weak).sum()) or SUGGEST_FROM)]
@@ -131,12 +131,12 @@ def _weak_matches(sims: np.ndarray, demoted: np.ndarray) -> tuple[np.ndarray, bo
     return demoted | (sims < cutoff) | no_match, no_match
 
 
-def _with_text(hits: list[SearchHit], index: TextIndex, words: dict[int, tuple[str, ...]]) -> list[SearchHit]:
+def _with_text(hits: list[SearchHit], index: TextIndex, spellings: frozenset[str]) -> list[SearchHit]:
     """Hits carry the text read in their picture, and the words of it the query matched."""
     texts = index.texts(h.item_id for h in hits)
     if not texts:
         return hits
-    return [replace(h, text=texts.get(h.item_id), text_matches=words.get(h.item_id, ()))
+    return [replace(h, text=texts[h.item_id], text_matches=matched_words(texts[h.item_id], spellings))
             if h.item_id in texts else h for h in hits]
 
 

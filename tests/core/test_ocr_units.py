@@ -58,3 +58,37 @@ def test_the_window_and_the_library_do_not_load_the_ocr_runtime() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_text_index_without_ocr(tmp_path: Path) -> None:
+    """Rows stored as the analyzer stores them: misreadings, words run together, deletion."""
+    from photolens.core.catalog import Catalog
+    from photolens.core.ocr.engine import PictureText, TextLine
+    from photolens.core.ocr.store import TextIndex, matched_words
+
+    catalog = Catalog(tmp_path / "catalog.db")
+    with catalog.conn:
+        catalog.conn.executemany("INSERT INTO items (id, hash, frame_ms) VALUES (?, ?, 0)",
+                                 [(i, f"h{i}") for i in range(1, 5)])
+    index = TextIndex(catalog)
+
+    def page(*lines: str) -> PictureText:
+        return PictureText(tuple(TextLine(t, 0.9, (0, 0, 10, 0, 10, 5, 0, 5)) for t in lines))
+
+    index.store([(1, page("WiFiPassword: x7")), (2, page("Departures", "Platform 9")),
+                 (3, page("Deparlures")), (4, PictureText())])
+    assert index.phrase_items('wifi password').items == {1}  # run together by OCR
+    assert index.phrase_items("departures").items == {2, 3}  # and its misreading
+    assert index.phrase_items("depxrtuxes").items == {2}  # two letters off a long word
+    assert index.phrase_items("departures", fuzzy=False).items == {2}
+    assert index.phrase_items("platform 9").items == {2} and index.phrase_items("9 platform").items == set()
+    assert matched_words("WiFiPassword: x7", index.phrase_items("wifi password").spellings) == ("wifipassword",)
+    assert index.texts([1, 2, 4]) == {1: "WiFiPassword: x7", 2: "Departures\nPlatform 9"}
+
+    index.store([(3, page("Arrivals"))])  # read again: replaced
+    assert index.phrase_items("departures").items == {2}
+    catalog.delete_items([2, 3])
+    tables = ("text_lines", "text_fts", "text_trigrams")
+    assert [catalog.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables] == [1, 1, 1]
+    assert index.phrase_items("arrivals").items == set()
+    catalog.close()
