@@ -392,8 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     print(end_state())
     write_json(args.json, {"machine": info, **figures})
     summary = {f"{part}_{k}": v for part, r in figures.items() if isinstance(r, dict) for k, v in r.items()}
-    keys = [k for k in ("speed_ms_plain_gate", "speed_ms_text_gate", "recall_word_recall",
-                        "latency_filter_word_p50_ms") if k in summary]
+    keys = [k for k in ("speed_ms_plain_gate", "speed_ms_text_gate", "index_total_s_ocr", "recall_word_recall",
+                        "fusion_w0.3_word_r1", "latency_filter_word_p50_ms") if k in summary]
     print(" ".join(f"{k}={summary[k]:.3g}" for k in keys) or "ran=0")
     return 0
 
