@@ -67,3 +67,19 @@ def test_ocr_can_be_turned_off(tmp_path: Path, tiny_model_dir: Path) -> None:
         lib.index()
         assert _text_rows(lib)["text_fts"] == 0
         assert [h.path for h in lib.search("text:parking").hits] == []
+
+
+def test_a_video_is_read_at_its_first_frame(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from tests.helpers import make_video
+
+    clips = tmp_path / "clips"
+    make_video(clips / "trip.mp4", [sign(["Welcome to Lisbon"], seed=31, size=(480, 320)),
+                                   sign(["Gate closed"], seed=32, size=(480, 320))], seconds_each=2.5)
+    with Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models") as lib:
+        lib.add_folder(clips)
+        lib.index()
+        hits = lib.search('text:"welcome to lisbon"').hits
+        assert [Path(h.path).name for h in hits] == ["trip.mp4"]
+        assert hits[0].frame_ms == 0 and "Welcome to Lisbon" in (hits[0].text or "")  # the frame that was read
+        assert lib.search("text:closed").hits == ()  # later frames are not read (OCR costs)
+        assert _text_rows(lib)["text_lines"] == 1
