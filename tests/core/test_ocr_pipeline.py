@@ -83,3 +83,42 @@ def test_a_video_is_read_at_its_first_frame(tmp_path: Path, tiny_model_dir: Path
         assert hits[0].frame_ms == 0 and "Welcome to Lisbon" in (hits[0].text or "")  # the frame that was read
         assert lib.search("text:closed").hits == ()  # later frames are not read (OCR costs)
         assert _text_rows(lib)["text_lines"] == 1
+
+
+def read_slowly(item: AnalyzerItem) -> PictureText:
+    """In a worker process: says it started (a file next to the picture), then takes long."""
+    import time
+
+    Path(item.path + ".reading").touch()
+    time.sleep(8)
+    return PictureText()
+
+
+class SlowTextAnalyzer(TextAnalyzer):
+    def worker(self):  # noqa: ANN201
+        return read_slowly
+
+
+def test_stopping_does_not_wait_for_the_pictures_being_read(tmp_path: Path, tiny_model_dir: Path) -> None:
+    import threading
+
+    from photolens.core.progress import Controls
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(3):
+        plain_photo(40 + i).save(photos / f"p{i}.jpg")
+    with Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models") as lib:
+        lib.register_analyzer(SlowTextAnalyzer(lib.catalog))
+        lib.add_folder(photos)
+        controls = Controls.new()
+        run = threading.Thread(target=lib.index, kwargs={"controls": controls})
+        run.start()
+        deadline = threading.Event()
+        while not list(photos.glob("*.reading")):  # a worker is reading
+            assert run.is_alive(), "the run ended before the analyzer read anything"
+            deadline.wait(0.05)
+        controls.stop()
+        run.join(timeout=6)  # the workers sleep for 8 s: a run that waited for them is still alive here
+        assert not run.is_alive()
+        assert lib.catalog.count_unanalyzed("text", TextAnalyzer.version, lib.model_id) == 3  # still to do
