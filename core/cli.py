@@ -323,6 +323,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {f.path}" + ("" if f.online else "  (offline)"))
     print(f"indexed: {st.indexed}   pending: {st.pending}   errors: {st.error_count}   vectors: {st.vectors}")
     print(f"size:    catalog {st.catalog_bytes / 1e6:.1f} MB, vector index {st.index_bytes / 1e6:.1f} MB")
+    print(f"text:    {st.text_pictures} pictures show text" if st.ocr else "text:    not read (ocr = false)")
     for path, reason in st.errors[:20]:
         print(f"  error: {path}: {reason}")
     if st.error_count > 20:

@@ -39,6 +39,7 @@ from .errors import LibraryLockedError, OcrUnavailableError, PhotolensError, Rea
 from .gate import OpenGate
 from .indexer import Indexer, IndexReport
 from .lock import WriterLock
+from .ocr.store import TextIndex
 from .progress import Controls, ProgressCallback
 from .query.hubness import HubIndex
 from .query.model import SearchQuery, SearchResults
@@ -73,6 +74,8 @@ class LibraryStatus:
     catalog_bytes: int
     error_count: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    text_pictures: int = 0  # pictures (and video frames) whose text was read (core/ocr)
+    ocr: bool = True  # whether text in pictures is read (the `ocr` setting)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -82,7 +85,7 @@ class LibraryStatus:
             "indexed": self.indexed, "pending": self.pending, "offline": self.offline,
             "errors": [{"path": p, "reason": r} for p, r in self.errors], "error_count": self.error_count,
             "vectors": self.vectors, "index_bytes": self.index_bytes, "catalog_bytes": self.catalog_bytes,
-            "notes": list(self.notes),
+            "notes": list(self.notes), "text_pictures": self.text_pictures, "ocr": self.ocr,
         }
 
 
@@ -391,7 +394,7 @@ class Library:
             offline=counts.get(STATUS_OFFLINE, 0),
             vectors=self._vector_count(installed),
             index_bytes=sum(f.stat().st_size for f in index_files), catalog_bytes=catalog_bytes,
-            notes=tuple(self.notes),
+            notes=tuple(self.notes), text_pictures=TextIndex(self.catalog).count(), ocr=self.settings.ocr,
         )
 
     def _vector_count(self, installed: bool) -> int:

@@ -92,7 +92,9 @@ def test_pictures_without_text_get_none(text_library: Library) -> None:
     from photolens.core.ocr.analyzer import VERSION
 
     assert text_library.catalog.count_unanalyzed("text", VERSION, text_library.model_id) == 0
-    assert text_library.status().error_count == 0  # the strip and the huge picture are indexed
+    status = text_library.status()
+    assert status.error_count == 0  # the strip and the huge picture are indexed
+    assert status.text_pictures == 5 and status.to_json()["text_pictures"] == 5  # the five with text
 
 
 def test_lines_keep_their_boxes_and_confidence(text_library: Library) -> None:
