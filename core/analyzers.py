@@ -22,7 +22,7 @@ import pickle
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
@@ -36,6 +36,7 @@ from .query.hubness import HubIndex
 
 log = logging.getLogger(__name__)
 
+CANCEL_POLL_S = 0.1  # how often a batch in the workers looks whether the run was stopped
 
 
 class Analyzer(ABC):
@@ -137,7 +138,9 @@ class AnalyzerStage:
                                                       analyzer.batch)
                 if not items:
                     break
-                results, pool = self._results(work, items, pool)
+                results, pool = self._results(work, items, pool, controls)
+                if results is None:  # stopped while the workers read: this batch stays to do
+                    break
                 vectors = self._vectors(items) if analyzer.needs_vectors else None
                 ok = [i for i, r in enumerate(results) if not isinstance(r, AnalysisFailed)]
                 for i, r in enumerate(results):
@@ -152,16 +155,25 @@ class AnalyzerStage:
                 report.failed += len(items) - len(ok)
                 emit(IndexProgress("analyze", done, total, current=analyzer.label, paused=controls.paused))
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+            if pool is not None:  # stopped: the pictures being read finish on their own
+                pool.shutdown(wait=not controls.cancel.is_set(), cancel_futures=True)
         log.info("%s: %d items analysed", analyzer.name, done)
 
     def _results(self, work: Callable[[AnalyzerItem], object] | None, items: list[AnalyzerItem],
-                 pool: ProcessPoolExecutor | None) -> tuple[list[object], ProcessPoolExecutor | None]:
+                 pool: ProcessPoolExecutor | None,
+                 controls: Controls) -> tuple[list[object] | None, ProcessPoolExecutor | None]:
+        """The work's results for a batch, in order; None when the run is stopped meanwhile
+        (a batch of OCR can take many seconds: Ctrl-C must not wait for it)."""
         if work is None or pool is None:
             return [None] * len(items), pool
         try:
-            return list(pool.map(_work, [work] * len(items), items)), pool
+            futures = [pool.submit(_work, work, item) for item in items]
+            while wait(futures, timeout=CANCEL_POLL_S).not_done:
+                if controls.cancel.is_set():
+                    for f in futures:
+                        f.cancel()
+                    return None, pool
+            return [f.result() for f in futures], pool
         except BrokenProcessPool:  # a crash on one of these files: go one by one in a fresh pool
             pool.shutdown(wait=False, cancel_futures=True)
             out: list[object] = []

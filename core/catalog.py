@@ -9,6 +9,7 @@ migrations. Only the indexing thread writes; readers open their own connection.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sqlite3
@@ -133,6 +134,22 @@ def m007_faces(db: Database) -> None:
 def m009_analysis_errors(db: Database) -> None:
     """Why an analyzer could not do an item (a crash, an unreadable frame): shown in status."""
     db.table("analyses").add_column("error", str)
+@migrations()
+def m008_text(db: Database) -> None:
+    """Text in pictures (core/ocr): each line read with its confidence and box, and per item
+    (rowid = item id) an FTS5 index of all its text, case and diacritics folded (unicode61
+    remove_diacritics 2), with each word also spelt backwards (column `backwards`): its
+    vocabulary (text_vocab) finds the words a misreading stands for by a shared beginning
+    or ending. Trigrams of the folded text find words OCR ran together."""
+    db.execute(
+        "CREATE TABLE text_lines (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), "
+        "line INTEGER NOT NULL, text TEXT NOT NULL, score REAL, box TEXT)"
+    )
+    db.execute("CREATE INDEX idx_text_lines_item_id ON text_lines (item_id, line)")
+    db.execute("CREATE VIRTUAL TABLE text_fts USING fts5(text, backwards, item_id UNINDEXED, "
+               "tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("CREATE VIRTUAL TABLE text_vocab USING fts5vocab(text_fts, col)")
+    db.execute("CREATE VIRTUAL TABLE text_trigrams USING fts5(text, item_id UNINDEXED, tokenize = 'trigram')")
 
 
 @dataclass(frozen=True)
@@ -469,13 +486,18 @@ class Catalog:
         with self.conn:
             for chunk in _chunks(list(item_ids), 900):
                 marks = ",".join("?" * len(chunk))
-                for table in tables:
-                    self.conn.execute(f"DELETE FROM [{table}] WHERE item_id IN ({marks})", chunk)
+                for table, key in tables:
+                    self.conn.execute(f"DELETE FROM [{table}] WHERE {key} IN ({marks})", chunk)
                 self.conn.execute(f"DELETE FROM items WHERE id IN ({marks})", chunk)
 
-    def _item_tables(self) -> list[str]:
-        """The tables with an item_id column (embeddings, hub_scores, analyses, analyzers')."""
-        return [t for t in self.db.table_names() if t != "items" and "item_id" in self.db[t].columns_dict]
+    def _item_tables(self) -> list[tuple[str, str]]:
+        """The tables with an item_id column (embeddings, hub_scores, analyses, analyzers',
+        text in pictures) and the column to delete by: an FTS5 table's rowid is its item id
+        (its item_id column is not indexed)."""
+        fts = {r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")}
+        return [(t, "rowid" if t in fts else "item_id") for t in self.db.table_names()
+                if t != "items" and "item_id" in self.db[t].columns_dict]
 
     # -- analyzers --------------------------------------------------------------------------
     def ensure_item_table(self, name: str, columns: dict[str, type]) -> None:
@@ -629,13 +651,18 @@ class Catalog:
                 out.setdefault(int(item_id), []).append(str(label))
         return {k: tuple(v) for k, v in out.items()}
 
-    def item_ids_matching(self, filters: Filters) -> np.ndarray:
-        """Item ids of indexed files that pass the query filters (parameterised SQL: user
-        text never enters the statement)."""
+    def item_ids_matching(self, filters: Filters, items: Iterable[int] | None = None) -> np.ndarray:
+        """Item ids of indexed files that pass the query filters, among `items` when given
+        (a text: filter's matches, core/ocr/store.py). Parameterised SQL: user text never
+        enters the statement."""
         where, params = _filter_sql(filters)
+        among = ""
+        if items is not None:
+            among = " AND i.id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(sorted(int(i) for i in items)))
         rows = self.conn.execute(
             "SELECT DISTINCT i.id FROM items i JOIN files f ON f.hash = i.hash "
-            f"WHERE f.status = ? AND ({where})",
+            f"WHERE f.status = ? AND ({where}){among}",
             (STATUS_INDEXED, *params),
         )
         return np.fromiter((r[0] for r in rows), dtype=np.uint64)

@@ -113,7 +113,8 @@ def _add_index(sub: Subparsers) -> None:
 
 def _add_search(sub: Subparsers) -> None:
     p = sub.add_parser("search", help="search by words, example image and/or sketch")
-    p.add_argument("query", nargs="?", default="", help='words, e.g. "beach sunset -people after:2019 in:Holidays"')
+    p.add_argument("query", nargs="?", default="", help='words, e.g. "beach sunset -people after:2019 in:Holidays"; '
+                   'text:"wifi password" keeps pictures that show those words')
     p.add_argument("--image", type=Path, metavar="FILE", help="an example image (with words: 'this, but ...')")
     p.add_argument("--sketch", type=Path, metavar="FILE", help="a drawing of what you look for")
     p.add_argument("--sketch-weight", type=_weight, default=0.6, help="weight of the sketch against the words (default 0.6)")
@@ -300,10 +301,18 @@ def cmd_search(args: argparse.Namespace) -> int:
         if h.people:
             extra += f"  [{', '.join(h.people)}]"
         print(f"{h.score:.4f}  {h.path}" + extra + ("  (weak)" if h.weak else ""))
+        if h.text:
+            print(f"        text: {_snippet(h.text)}")
     hidden = len(results.hits) - len(hits)
     if hidden > 0 and not args.all:
         print(f"({hidden} weaker matches hidden; --all shows them)", file=sys.stderr)
     return 0
+
+
+def _snippet(text: str, width: int = 72) -> str:
+    """A picture's text on one line, shortened: 'WiFi password / sunflower42'."""
+    line = " / ".join(part.strip() for part in text.splitlines() if part.strip())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -319,6 +328,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {f.path}" + ("" if f.online else "  (offline)"))
     print(f"indexed: {st.indexed}   pending: {st.pending}   errors: {st.error_count}   vectors: {st.vectors}")
     print(f"size:    catalog {st.catalog_bytes / 1e6:.1f} MB, vector index {st.index_bytes / 1e6:.1f} MB")
+    print(f"text:    {st.text_pictures} pictures show text" if st.ocr else "text:    not read (ocr = false)")
     for path, reason in st.errors[:20]:
         print(f"  error: {path}: {reason}")
     if st.error_count > 20:

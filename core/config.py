@@ -78,6 +78,7 @@ class Settings:
     diversity: float = 0.0  # 0 = plain ranking; ~0.3 spreads the first screen (MMR)
     hubness: bool | None = None  # None = the measured default (core/query/search.py)
     faces: bool = True  # find faces and group them into people (core/faces), after the CLIP pass
+    ocr: bool = True  # read the text in pictures (core/ocr) so words in them can be searched
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_changes(self, **changes: object) -> Settings:
@@ -168,6 +169,7 @@ _VALIDATORS: dict[str, Callable[[Any], tuple[bool, Any]]] = {
     "diversity": _check(lambda v: (_is_int(v) or isinstance(v, float)) and 0.0 <= v <= 1.0, float),
     "hubness": _check(lambda v: isinstance(v, bool)),
     "faces": _check(lambda v: isinstance(v, bool)),
+    "ocr": _check(lambda v: isinstance(v, bool)),
     "extra": _check(lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), dict),
 }
 assert set(_VALIDATORS) == set(Settings.__dataclass_fields__), "every setting needs a validator"

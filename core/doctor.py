@@ -105,10 +105,21 @@ def _faces() -> Check:
     if ok:
         return Check("faces", "ok", why + ": people are found after indexing")
     return Check("faces", "warn", why + ": searching by person is off", INSTALL_HINT)
+def _text_in_pictures() -> Check:
+    """rapidocr and the models its wheel ships (found without importing it)."""
+    from .errors import OcrUnavailableError
+    from .ocr.engine import bundled_models
+
+    try:
+        paths = bundled_models()
+    except OcrUnavailableError as exc:
+        return Check("text in pictures", "warn", str(exc), "pip install --force-reinstall rapidocr, or set ocr = false")
+    size = sum(p.stat().st_size for p in paths.values()) / 2**20
+    return Check("text in pictures", "ok", f"rapidocr's bundled PP-OCR models ({size:.0f} MiB), read on the CPU")
 
 
 def run_checks(model: str = "ViT-B-32", data_dir: Path | None = None, model_path: str | None = None) -> list[Check]:
     return [
         _python(), _qt(), _onnxruntime(), _gpu(), _model(model, model_path),
-        _data_dir(data_dir or default_data_dir()), _watch_limit(), _faces(),
+        _data_dir(data_dir or default_data_dir()), _watch_limit(), _faces(), _text_in_pictures(),
     ]

@@ -49,3 +49,7 @@ class StorageError(PhotolensError):
 
 class LibraryClosedError(PhotolensError):
     """The library was closed (the app is quitting); the operation did not run."""
+
+
+class OcrUnavailableError(PhotolensError):
+    """Text in pictures cannot be read here: rapidocr or its bundled models are missing."""

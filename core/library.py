@@ -35,11 +35,12 @@ from .config import (
 )
 from .embed.base import Embedder
 from .embed.model_files import ModelFolder
-from .errors import LibraryLockedError, PhotolensError, ReadOnlyError
+from .errors import LibraryLockedError, OcrUnavailableError, PhotolensError, ReadOnlyError
 from .faces.people import People
 from .gate import OpenGate
 from .indexer import Indexer, IndexReport
 from .lock import LockUnavailableError, WriterLock
+from .ocr.store import TextIndex
 from .progress import Controls, ProgressCallback
 from .query.hubness import HubIndex
 from .query.model import SearchQuery, SearchResults
@@ -78,6 +79,8 @@ class LibraryStatus:
     faces: int = 0
     analysis_errors: tuple[tuple[str, str, str], ...] = ()  # (path, analyzer, reason): searchable anyway
     analysis_error_count: int = 0
+    text_pictures: int = 0  # pictures (and video frames) whose text was read (core/ocr)
+    ocr: bool = True  # whether text in pictures is read (the `ocr` setting)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -90,6 +93,7 @@ class LibraryStatus:
             "notes": list(self.notes), "people": self.people, "faces": self.faces,
             "analysis_errors": [{"path": p, "analyzer": a, "reason": r} for p, a, r in self.analysis_errors],
             "analysis_error_count": self.analysis_error_count,
+            "text_pictures": self.text_pictures, "ocr": self.ocr,
         }
 
 
@@ -118,6 +122,7 @@ class Library:
         self._session = ModelSession(self._spec(), catalog, embedder=embedder)
         self._analyzers: dict[str, Analyzer] = {}
         self._people: People | None = None
+        self._ocr_warned = False
         self.notes: list[str] = []
 
     # -- construction --------------------------------------------------------------------
@@ -330,19 +335,22 @@ class Library:
         )
 
     def _builtin_analyzers(self) -> list[Analyzer]:
-        """What every library derives, as the settings allow: faces (when dlib is here)."""
-        out: list[Analyzer] = []
-        if self.settings.faces:
-            from .faces.detect import available
+        """The analyzers every library runs, as its settings allow: faces (`faces`, when
+        dlib is here) and text in pictures (`ocr`). One registered under the same name wins."""
+        return [*self._face_analyzers(), *self._text_analyzers()]
 
-            ok, why = available()
-            if ok:
-                from .faces.analyzer import FaceAnalyzer
+    def _face_analyzers(self) -> list[Analyzer]:
+        if not self.settings.faces or "faces" in self._analyzers:
+            return []
+        from .faces.detect import available
 
-                out.append(FaceAnalyzer(self.people))
-            else:
-                log.warning("faces are not looked for: %s", why)
-        return out
+        ok, why = available()
+        if not ok:
+            log.warning("faces are not looked for: %s", why)
+            return []
+        from .faces.analyzer import FaceAnalyzer
+
+        return [FaceAnalyzer(self.people)]
 
     @property
     def people(self) -> People:
@@ -350,6 +358,22 @@ class Library:
         if self._people is None:
             self._people = People(self.catalog)
         return self._people
+
+    def _text_analyzers(self) -> list[Analyzer]:
+        if not self.settings.ocr or "text" in self._analyzers:
+            return []
+        from .ocr.analyzer import TextAnalyzer
+        from .ocr.engine import bundled_models
+
+        try:
+            bundled_models()
+        except OcrUnavailableError as exc:
+            if not self._ocr_warned:
+                self._ocr_warned = True
+                log.warning("Text in pictures is off: %s", exc)
+                self.notes.append(f"Text in pictures is off: {exc}")
+            return []
+        return [TextAnalyzer(self.catalog)]
 
     def register_analyzer(self, analyzer: Analyzer) -> None:
         """Add an analyzer (one of a name: the newest replaces it); the next index run
@@ -418,6 +442,7 @@ class Library:
             notes=tuple(self.notes), people=len(self.people.everyone(include_hidden=True)),
             faces=self.people.count_faces(), analysis_errors=tuple(analysis_errors),
             analysis_error_count=analysis_error_count,
+            text_pictures=TextIndex(self.catalog).count(), ocr=self.settings.ocr,
         )
 
     def _vector_count(self, installed: bool) -> int:

@@ -78,6 +78,13 @@ class DesktopActions:
         QGuiApplication.clipboard().setMimeData(mime)
         return True
 
+    def copy_text(self, text: str) -> bool:
+        """Put plain text on the clipboard (the text read in a picture)."""
+        if not text:
+            return False
+        QGuiApplication.clipboard().setText(text)
+        return True
+
     def copy_image(self, image: QImage) -> bool:
         """Put decoded pixels on the clipboard (decode with `read_full_image` off-thread)."""
         if image.isNull():

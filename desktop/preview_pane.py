@@ -26,6 +26,7 @@ from photolens.core.query.model import SearchHit
 
 from . import formatting
 from .moments_strip import MomentsStrip
+from .text_highlight import highlight_html
 from .thumbnail_loader import GRID_PX, PREVIEW_PX, ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class PreviewPane(QWidget):
     reveal_requested = Signal(object)
     copy_path_requested = Signal(object)
     copy_image_requested = Signal(object)
+    copy_text_requested = Signal(object)
     more_like_requested = Signal(object)
     less_like_requested = Signal(object)
     face_clicked = Signal(object, QPoint)  # Face, global position: who is this?
@@ -171,6 +173,15 @@ class PreviewPane(QWidget):
             self.fields[name] = label
             form.addRow(f"{name}:", label)
 
+        # the text read in the picture (OCR), the words the query matched highlighted
+        self.text_title = QLabel("Text in the picture:", page)
+        self.text_view = QLabel(page)
+        self.text_view.setObjectName("pictureText")
+        self.text_view.setWordWrap(True)
+        self.text_view.setTextFormat(Qt.TextFormat.RichText)
+        self.text_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text_view.setMaximumHeight(160)
+
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         specs = [
@@ -180,6 +191,7 @@ class PreviewPane(QWidget):
             ("copy_image", "Copy image", "Copy the picture to the clipboard", self.copy_image_requested),
             ("more", "More like this", "Find more pictures like this one", self.more_like_requested),
             ("less", "Less like this", "Push pictures like this one down", self.less_like_requested),
+            ("copy_text", "Copy text", "Copy the text read in the picture", self.copy_text_requested),
         ]
         for i, (key, text, tip, signal) in enumerate(specs):
             button = QPushButton(text, page)
@@ -194,6 +206,8 @@ class PreviewPane(QWidget):
         layout.addWidget(self.strip)
         layout.addWidget(self.title)
         layout.addLayout(form)
+        layout.addWidget(self.text_title)
+        layout.addWidget(self.text_view)
         layout.addLayout(grid)
         self._stack.addWidget(page)
 
@@ -242,6 +256,7 @@ class PreviewPane(QWidget):
             formatting.count(len(near), "near-identical shot") + " grouped with it" if near else "none")
         self.fields["Copies"].setToolTip("\n".join(hit.duplicates))
         self.fields["Similar"].setToolTip("\n".join(near))
+        self._show_text(hit)
         frame = hit.frame_ms or 0
         big = self._loader.pixmap(hit.path, PREVIEW_PX, frame)
         self.picture.set_pixmap(big or self._loader.pixmap(hit.path, GRID_PX, frame))
@@ -259,6 +274,14 @@ class PreviewPane(QWidget):
             text += (", " if text else "") + formatting.count(unknown, "face") + " not named (click it)"
         self.fields["People"].setText(text)
         self._form.setRowVisible(self.fields["People"], bool(faces))
+
+    def _show_text(self, hit: SearchHit) -> None:
+        text = hit.text or ""
+        self.text_view.setText(highlight_html(text, hit.text_matches) if text else "")
+        self.text_view.setToolTip("Matched: " + ", ".join(hit.text_matches) if hit.text_matches else "")
+        self.text_title.setVisible(bool(text))
+        self.text_view.setVisible(bool(text))
+        self.buttons["copy_text"].setVisible(bool(text))
 
     def _moment_text(self, hit: SearchHit) -> str:
         shown, best = hit.frame_ms or 0, self._best_ms

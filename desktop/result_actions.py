@@ -56,6 +56,7 @@ class MenuActions(Protocol):
     reveal: QAction
     copy_path: QAction
     copy_image: QAction
+    copy_text: QAction
     more_like: QAction
     less_like: QAction
     toggle_group: QAction
@@ -127,6 +128,18 @@ class ResultActions(QObject):
         self.w.io.submit(lambda: read_full_image(path, frame_ms), done,
                          lambda exc: self._say(describe_error(exc), 6000), name="copy-image")
 
+    def copy_text(self, hit: SearchHit | None = None) -> None:
+        """The text read in the picture, as plain text, to the clipboard."""
+        hit = hit or self.current()
+        if hit is None:
+            return
+        if not hit.text:
+            self._say(f"No text was read in {Path(hit.path).name}")
+            return
+        if self.w.desktop.copy_text(hit.text):
+            lines = len(hit.text.splitlines())
+            self._say(f"Copied {formatting.count(lines, 'line')} of text from {Path(hit.path).name}")
+
     def more_like(self, hit: SearchHit | None = None) -> None:
         hit = hit or self.current()
         if hit is not None:
@@ -147,12 +160,16 @@ class ResultActions(QObject):
 
     def context_menu(self, index: QModelIndex, pos: QPoint, a: MenuActions) -> QMenu:
         menu = QMenu(self.w.window())
-        for action in (a.open_result, a.reveal, a.copy_path, a.copy_image, None, a.more_like, a.less_like):
+        model = self.w.model
+        shown = model.hit(index)
+        has_text = shown is not None and bool(shown.text)  # offered where a picture shows text
+        for action in (a.open_result, a.reveal, a.copy_path, a.copy_image, a.copy_text if has_text else None,
+                       None, a.more_like, a.less_like):
             if action is None:
-                menu.addSeparator()
+                if menu.actions() and not menu.actions()[-1].isSeparator():
+                    menu.addSeparator()
             else:
                 menu.addAction(action)
-        model = self.w.model
         if model.is_group(index):
             hit = model.hit(index)
             count = len(hit.near_duplicates) if hit is not None else 0
@@ -169,5 +186,6 @@ class ResultActions(QObject):
         p.reveal_requested.connect(self.reveal)
         p.copy_path_requested.connect(self.copy_paths)
         p.copy_image_requested.connect(self.copy_image)
+        p.copy_text_requested.connect(self.copy_text)
         p.more_like_requested.connect(self.more_like)
         p.less_like_requested.connect(self.less_like)

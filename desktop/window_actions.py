@@ -70,6 +70,7 @@ class WindowActions:
     reveal: QAction
     copy_path: QAction
     copy_image: QAction
+    copy_text: QAction
     more_like: QAction
     less_like: QAction
     toggle_group: QAction
@@ -110,6 +111,8 @@ def build_actions(w: WindowCommands) -> WindowActions:
         reveal=act("Show in folder", lambda: w.results.reveal(), "Ctrl+Shift+R"),
         copy_path=act("Copy path", lambda: w.results.copy_paths(), "Ctrl+Shift+C"),
         copy_image=act("Copy image", lambda: w.results.copy_image(), "Ctrl+Alt+C"),
+        copy_text=act("Copy text in picture", lambda: w.results.copy_text(), "Ctrl+Shift+T",
+                      "Copy the text read in the picture"),
         more_like=act("More like this", lambda: w.results.more_like(), "Ctrl+M"),
         less_like=act("Less like this", lambda: w.results.less_like(), "Ctrl+L"),
         toggle_group=act("Show or hide similar shots", lambda: w.results.toggle_group(), "Ctrl+G",
@@ -148,7 +151,7 @@ def build_actions(w: WindowCommands) -> WindowActions:
     for action in (a.find, a.open_image, a.paste_image, a.sketch, a.people, a.clear):
         search_menu.addAction(action)
     result_menu = bar.addMenu("&Result")
-    for action in (a.open_result, a.reveal, a.copy_path, a.copy_image):
+    for action in (a.open_result, a.reveal, a.copy_path, a.copy_image, a.copy_text):
         result_menu.addAction(action)
     result_menu.addSeparator()
     result_menu.addAction(a.more_like)

@@ -19,6 +19,10 @@ for name, colour, shape in [("red-circle", (215, 35, 35), "circle"), ("blue-squa
     im = Image.new("RGB", (128, 128), (242, 242, 238)); d = ImageDraw.Draw(im)
     (d.ellipse if shape == "circle" else d.rectangle)((34, 34, 94, 94), fill=colour)
     im.save(out / f"{name}.png")
+from PIL import ImageFont  # text in pictures: a sign the bundled OCR models must read
+im = Image.new("RGB", (360, 120), (250, 250, 245)); d = ImageDraw.Draw(im)
+d.text((20, 30), "PARKING EXIT", font=ImageFont.load_default(size=40), fill=(20, 20, 20))
+im.save(out / "sign.jpg", quality=92)
 try:  # a video whose second half shows the red circle (PyAV is a runtime dependency)
     import av
 except ImportError:
@@ -40,6 +44,12 @@ echo "top result: $TOP"
 case "$TOP" in
   *red-circle.png*) echo "smoke test passed" ;;
   *) echo "smoke test FAILED: the red circle was not first" >&2; exit 1 ;;
+esac
+SIGN="$("$APP" --data-dir "$WORK/data" search 'text:"parking exit"' --json)"
+echo "text in pictures: $SIGN"
+case "$SIGN" in
+  *sign.jpg*'"text_matches": ["exit", "parking"]'*) echo "OCR smoke test passed" ;;
+  *) echo "smoke test FAILED: the text in sign.jpg was not found (rapidocr's bundled models packaged?)" >&2; exit 1 ;;
 esac
 if [ -f "$WORK/pics/clip.mp4" ]; then
   CLIP="$("$APP" --data-dir "$WORK/data" search "a red circle type:video" --limit 1 --json)"

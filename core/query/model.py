@@ -22,10 +22,11 @@ class Filters:
     media_type: str | None = None  # "image" | "video"
     camera: str | None = None  # substring of make or model
     people: tuple[str, ...] = ()  # names or "#12": every one of them is in the picture
+    text: tuple[str, ...] = ()  # text:"wifi password": pictures whose text holds every phrase
 
     @property
     def active(self) -> bool:
-        return bool(self.people) or any(
+        return bool(self.people) or bool(self.text) or any(
             v is not None for v in (self.folder, self.after, self.before, self.media_type, self.camera))
 
 
@@ -81,6 +82,8 @@ class SearchHit:
     duration_s: float | None = None  # videos
     moments: tuple[int, ...] = ()  # videos: the frame_ms of every sampled frame
     people: tuple[str, ...] = ()  # who is in it (named people, and "Person 12" for the others)
+    text: str | None = None  # the text read in the picture (its lines), None when it shows none
+    text_matches: tuple[str, ...] = ()  # the picture's words the query matched (case and accents folded)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -90,6 +93,7 @@ class SearchHit:
             "camera": self.camera, "media_type": self.media_type, "near_duplicates": list(self.near_duplicates),
             "frame_ms": self.frame_ms, "duration_s": self.duration_s, "moments": list(self.moments),
             "people": list(self.people),
+            "text": self.text, "text_matches": list(self.text_matches),
         }
 
 

@@ -2,6 +2,7 @@
 
     beach sunset -people after:2019 before:2021-06 in:Holidays type:image camera:canon
     person:Anna person:"Ben Smith" person:#12
+    text:"wifi password" (pictures whose text, read by OCR, holds the phrase)
 
 Quoted phrases keep their spaces ("-\"red car\""). Unknown `key:value` tokens stay words.
 """
@@ -67,6 +68,10 @@ def parse_query(text: str, base: Filters | None = None) -> tuple[str, tuple[str,
         elif sep and value and k in ("person", "people", "who"):
             if value not in filters.people:
                 filters = replace(filters, people=(*filters.people, value))
+        elif sep and k == "text":
+            if not value.strip():
+                raise QueryError('text: needs words to look for in pictures, e.g. text:"wifi password"')
+            filters = replace(filters, text=(*filters.text, " ".join(value.split())))
         elif token.startswith("-") and len(token) > 1:
             negatives.append(token[1:])
         else:

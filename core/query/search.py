@@ -11,8 +11,9 @@ import numpy as np
 
 from ..catalog import Catalog
 from ..embed.base import Embedder, l2_normalize
+from ..ocr.store import TextIndex, matched_words
 from ..vectors import VectorStore
-from . import hubness
+from . import hubness, text_fusion
 from .encode import QueryEncoder
 from .model import Filters, SearchHit, SearchQuery, SearchResults
 from .parse import parse_query
@@ -63,9 +64,14 @@ def run_search(
     text, negatives, filters = parse_query(query.text, query.filters)
     negatives = tuple(query.negatives) + negatives
     filters = _resolve_people(filters, catalog)
-    if not (text or query.image is not None or query.sketch is not None or query.like_items) and filters.active:
+    index = TextIndex(catalog)
+    phrase = text_fusion.filter_items(index, filters)
+    visual = query.image is not None or query.sketch is not None or bool(query.like_items)
+    # text:"..." alone: CLIP ranks the pictures that show the phrase by the phrase itself
+    clip_text = text or ("" if visual else " ".join(filters.text))
+    if not (clip_text or visual) and filters.active:  # person:Anna, type:video alone: a listing
         return _browse(query, filters, catalog, start)
-    q = QueryEncoder(embedder, catalog).encode(query, text, negatives)
+    q = QueryEncoder(embedder, catalog).encode(query, clip_text, negatives)
     blend = TEXT_BLEND_DEFAULT if query.text_blend is None else query.text_blend
     image_only = not text and query.sketch is None and (query.image is not None or query.like_items)
     if blend > 0 and image_only and vocab is not None:
@@ -73,10 +79,13 @@ def run_search(
 
     allowed = None
     if filters.active:
-        allowed = catalog.item_ids_matching(filters)
+        allowed = catalog.item_ids_matching(filters, phrase.items if phrase is not None else None)
+        if not len(allowed):
+            return SearchResults((), query, 0, (time.perf_counter() - start) * 1000, no_good_match=True)
     limit = max(1, query.limit)
     fetch = max(limit * 2 + len(query.like_items), TYPICAL_RANK) * (3 if negatives else 1)
     exclude = set(query.like_items) | set(query.unlike_items)
+    evidence = text_fusion.word_evidence(index, text, allowed, exclude)
     # Hubness correction (query/hubness.py) by default: only for queries with words, and only
     # when the model ships its own query bank. tests/bench/oracle_eval.py --planted-hubs 8
     # --generic-bank (README, "Ranking"): with the oracle's bank, text queries with a crafted
@@ -87,13 +96,22 @@ def run_search(
     if use_hubness and hubs is not None:
         adjust = lambda s, k, v: hubs().adjust(s, k, v, len(vectors))  # noqa: E731
     keys, sims, vecs, frame_ms = _candidates(q, fetch, limit, catalog, vectors, allowed, exclude, adjust)
+    if evidence.bonus:  # pictures that show the query's words: raised, and added if CLIP missed them
+        keys, sims, vecs = text_fusion.fuse(q, keys, sims, vecs, evidence, vectors, fetch)
+        keys, sims, vecs, frame_ms = _best_frame_per_file(catalog, keys, sims, vecs)
+    bonus = text_fusion.bonus_of(keys, evidence)
     demoted = _negative_mask(vecs, negatives, embedder) if negatives else np.zeros(len(keys), bool)
     order = np.lexsort((-sims, demoted))  # strong first, then by score
     keys, sims, vecs, demoted, frame_ms = keys[order], sims[order], vecs[order], demoted[order], frame_ms[order]
+    bonus = bonus[order]
 
-    weak, no_match = _weak_matches(sims, demoted)
+    weak, no_match = _weak_matches(sims - bonus, demoted)  # judged on CLIP's own scores
+    shown = (bonus > 0) & ~demoted  # a picture that shows the words is a match
+    weak &= ~shown
+    no_match = no_match and not shown.any()
     groups = _groups(query, sims, vecs, weak)[:limit]
-    hits = _hits(groups, keys, sims, weak, frame_ms, catalog)
+    hits = _with_text(_hits(groups, keys, sims, weak, frame_ms, catalog), index,
+                      evidence.spellings | (phrase.spellings if phrase is not None else frozenset()))
     suggestions: tuple[Suggestion, ...] = ()
     if query.suggest and vocab is not None and text:
         top = vecs[: min(SUGGEST_FROM, int((~weak).sum()) or SUGGEST_FROM)]
@@ -139,13 +157,22 @@ def _browse(query: SearchQuery, filters: Filters, catalog: Catalog, start: float
 def _weak_matches(sims: np.ndarray, demoted: np.ndarray) -> tuple[np.ndarray, bool]:
     """Which candidates are weak (far below the best, or demoted by a negative term), and
     whether nothing matches well (the best barely beats the typical candidate)."""
-    strong_sims = sims[~demoted]
+    strong_sims = np.sort(sims[~demoted])[::-1]
     best = float(strong_sims[0]) if len(strong_sims) else 0.0
     typical = float(strong_sims[min(len(strong_sims) - 1, TYPICAL_RANK - 1)]) if len(strong_sims) else 0.0
     spread = best - typical
     no_match = len(strong_sims) > 5 and spread < NO_MATCH_SPREAD
     cutoff = best - WEAK_FRACTION * spread
     return demoted | (sims < cutoff) | no_match, no_match
+
+
+def _with_text(hits: list[SearchHit], index: TextIndex, spellings: frozenset[str]) -> list[SearchHit]:
+    """Hits carry the text read in their picture, and the words of it the query matched."""
+    texts = index.texts(h.item_id for h in hits)
+    if not texts:
+        return hits
+    return [replace(h, text=texts[h.item_id], text_matches=matched_words(texts[h.item_id], spellings))
+            if h.item_id in texts else h for h in hits]
 
 
 def _groups(query: SearchQuery, sims: np.ndarray, vecs: np.ndarray, weak: np.ndarray) -> list[list[int]]:

@@ -116,3 +116,11 @@ def test_faces_bench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert faces_bench.main(_args(tmp_path)) == 0
     figures = _last_line(capsys)
     assert {"no_face_ms", "faces_per_s", "regroup_s", "person_query_ms"} <= set(figures)
+
+
+def test_ocr_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.bench import ocr_bench
+
+    assert ocr_bench.main([*_args(tmp_path), "--only", "speed,latency"]) == 0
+    figures = _last_line(capsys)
+    assert float(figures["speed_ms_plain_gate"]) > 0 and float(figures["latency_filter_word_p50_ms"]) > 0

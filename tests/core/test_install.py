@@ -52,6 +52,8 @@ def test_doctor_reports_each_check(tmp_path: Path, tiny_model_dir: Path) -> None
     out = subprocess.run([sys.executable, "-m", "photolens.core.cli", "--data-dir", str(data), "doctor", "--json"],
                          capture_output=True, text=True, timeout=120)
     checks = {c["name"]: c for c in json.loads(out.stdout)}
-    assert {"python", "qt", "onnxruntime", "gpu", "model", "data dir", "watch limit", "faces"} <= checks.keys()
+    assert {"python", "qt", "onnxruntime", "gpu", "model", "data dir", "watch limit", "faces",
+            "text in pictures"} <= checks.keys()
+    assert checks["text in pictures"]["status"] == "ok"
     assert checks["model"]["status"] == "ok" and checks["python"]["status"] == "ok"
     assert all(c["fix"] for c in checks.values() if c["status"] != "ok")

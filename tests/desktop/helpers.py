@@ -21,6 +21,7 @@ class RecordingActions(DesktopActions):
         self.revealed: list[str] = []
         self.copied_paths: list[list[str]] = []
         self.copied_images: list[QImage] = []
+        self.copied_texts: list[str] = []
 
     def open(self, path: str) -> bool:
         self.opened.append(path)
@@ -39,6 +40,10 @@ class RecordingActions(DesktopActions):
     def copy_paths(self, paths: Sequence[str]) -> bool:
         self.copied_paths.append(list(paths))
         return super().copy_paths(paths)
+
+    def copy_text(self, text: str) -> bool:
+        self.copied_texts.append(text)
+        return super().copy_text(text)
 
     def copy_image(self, image: QImage) -> bool:
         self.copied_images.append(image)
