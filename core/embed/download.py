@@ -68,6 +68,14 @@ def quiet_hub_env() -> None:
         constants.HF_HUB_DISABLE_PROGRESS_BARS = True  # type: ignore[attr-defined]
 
 
+def _route_hub_logging() -> None:
+    """huggingface_hub's records go through our logging only; its retry notices show with --debug."""
+    hub_log = logging.getLogger("huggingface_hub")
+    for handler in list(hub_log.handlers):  # the stderr handler it adds to itself on import
+        hub_log.removeHandler(handler)
+    hub_log.setLevel(logging.DEBUG if log.getEffectiveLevel() <= logging.DEBUG else logging.ERROR)
+
+
 def _network_errors() -> tuple[type[BaseException], ...]:
     """The HTTP client's transport errors: httpx2 (huggingface_hub 2.x), httpx (1.x), requests."""
     found: list[type[BaseException]] = [ConnectionError, TimeoutError]
@@ -119,6 +127,7 @@ def download(file: HubFile, *, endpoint: str | None = None, progress: DownloadPr
     from huggingface_hub.file_download import http_get
     from huggingface_hub.utils import build_hf_headers
 
+    _route_hub_logging()
     # 1 MB writes (not 10): a smoother progress bar, and at most 1 MB lost to an interruption
     constants.DOWNLOAD_CHUNK_SIZE = min(constants.DOWNLOAD_CHUNK_SIZE, _CHUNK)
     endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
@@ -143,8 +152,9 @@ def download(file: HubFile, *, endpoint: str | None = None, progress: DownloadPr
                      expected_size=remote.size, displayed_filename=file.filename)
     except interrupted as exc:
         kept = part.stat().st_size if part.exists() else 0
+        at = f" (from {kept / 1e6:.1f} MB)" if kept else ""
         raise DownloadError(f"Download of {file.filename} from {endpoint} was interrupted ({_line(exc)}); "
-                            f"{kept} bytes are kept: run the command again to resume") from exc
+                            f"run the command again to resume{at}") from exc
     return _finish(part, dest, file.sha256 or (remote.etag if _is_sha256(remote.etag) else None))
 
 
