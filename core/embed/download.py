@@ -37,7 +37,7 @@ _HUB_ENV = {
 OFFLINE_HINT = (
     "fetch the model on a connected machine (`photolens models fetch NAME`, then copy the "
     "models folder over), or export one with the torch extra (`photolens models export NAME`) "
-    "and pass --model-path DIR."
+    "and pass --model-path DIR (in the app: Choose model folder…)."
 )
 
 
