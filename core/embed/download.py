@@ -123,9 +123,13 @@ class _Reporting:
 def download(file: HubFile, *, endpoint: str | None = None, progress: DownloadProgress | None = None) -> Path:
     """Download one file (continuing a partial one from an earlier run); returns its path."""
     quiet_hub_env()
-    from huggingface_hub import constants
-    from huggingface_hub.file_download import http_get
-    from huggingface_hub.utils import build_hf_headers
+    try:
+        from huggingface_hub import constants
+        from huggingface_hub.file_download import http_get
+        from huggingface_hub.utils import build_hf_headers
+    except ImportError as exc:
+        raise DownloadError(f"Downloading models needs huggingface_hub ({exc}): pip install 'huggingface_hub>=0.23', "
+                            f"or {OFFLINE_HINT}") from exc
 
     _route_hub_logging()
     # 1 MB writes (not 10): a smoother progress bar, and at most 1 MB lost to an interruption

@@ -129,9 +129,9 @@ def test_models_fetch_from_a_hub_resumes_and_sends_no_token(tmp_path: Path, tiny
                              capture_output=True, text=True, timeout=180, env=env)
         lines = [line for line in out.stderr.splitlines() if line.strip() and "\x1b[2K" not in line]  # less the progress bar
         assert out.returncode != 0 and len(lines) == 1 and "run the command again to resume" in lines[0], out.stderr
-        hub.down = False
-        out = subprocess.run([sys.executable, "-m", "photolens.core.cli", "models", "fetch", "ViT-B-32", "--hub-url", hub.url],
-                             capture_output=True, text=True, timeout=180, env=env)
+        hub.down = False  # the second run finds the hub through huggingface_hub's own setting
+        out = subprocess.run([sys.executable, "-m", "photolens.core.cli", "models", "fetch", "ViT-B-32"],
+                             capture_output=True, text=True, timeout=180, env={**env, "HF_ENDPOINT": hub.url})
         assert out.returncode == 0, out.stderr
         assert "installed ViT-B-32" in out.stdout and "model.onnx" in out.stderr  # the progress bar
         assert not hub.tokens

@@ -4,6 +4,7 @@ resume on the next run, checksums, the staged install, offline and hub errors.""
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,3 +122,10 @@ def test_unreachable_hub_says_offline_and_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="offline") as info:
         registry.fetch(tmp_path, "ViT-B-32", hub_url="http://127.0.0.1:9")
     assert "--model-path" in str(info.value) and "photolens models export" in str(info.value)
+
+
+def test_without_huggingface_hub_the_message_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # as if it were not installed
+    with pytest.raises(DownloadError, match="pip install 'huggingface_hub") as info:
+        download(HubFile(REPO, "f.bin", tmp_path / "f.bin"), endpoint="http://127.0.0.1:9")
+    assert "--model-path" in str(info.value)
