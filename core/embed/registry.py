@@ -27,6 +27,7 @@ from .model_files import (
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class KnownModel:
     name: str
@@ -124,9 +125,12 @@ def fetch(models_dir: Path, name: str, *, hub_url: str | None = None,
     shutil.move(str(staging / "textual" / "model.onnx"), work / TEXTUAL_FILE)
     shutil.move(str(staging / "textual" / "tokenizer.json"), work / TOKENIZER_FILE)
     write_config(work, config)
+    old = Path(models_dir) / f".{spec.name}.old"  # a model fetched before: swapped out, then removed
+    shutil.rmtree(old, ignore_errors=True)
     if target.exists():
-        shutil.rmtree(target)
+        target.rename(old)
     work.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
     return ModelFolder.load(target)
 

@@ -96,6 +96,9 @@ def test_fetch_installs_an_immich_style_pack(hub: FakeHub, tmp_path: Path, tiny_
     assert files["model.onnx"][1] is not None and files["tokenizer.json"][0] == files["tokenizer.json"][1]
     assert size > 0 and all(done == total for done, total in files.values())
     assert not hub.tokens  # no token was sent, even if this machine has one
+    registry.fetch(tmp_path / "models", "ViT-B-32", hub_url=hub.url)  # again, over the installed one
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["ViT-B-32"]
+    assert registry.is_installed(tmp_path / "models", "ViT-B-32")
 
 
 def test_an_interrupted_fetch_keeps_the_files_it_finished(hub: FakeHub, tmp_path: Path, tiny_model_dir: Path) -> None:
