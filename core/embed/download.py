@@ -151,7 +151,7 @@ def download(file: HubFile, *, endpoint: str | None = None, progress: DownloadPr
     interrupted: tuple[type[BaseException], ...] = (*_network_errors(), OSError)  # HTTP errors are OSErrors
     try:
         with open(part, "ab") as fh:
-            writer = _Reporting(fh, dest.name, remote.size, progress)
+            writer = _Reporting(fh, file.filename, remote.size, progress)
             http_get(remote.url, cast(BinaryIO, writer), resume_size=have, headers=build_hf_headers(token=False),
                      expected_size=remote.size, displayed_filename=file.filename)
     except interrupted as exc:

@@ -92,9 +92,10 @@ def test_fetch_installs_an_immich_style_pack(hub: FakeHub, tmp_path: Path, tiny_
     assert OnnxEmbedder(ModelFolder.load(folder.path)).embed_texts(["a cat"]).shape == (1, ours.dim)
     assert registry.is_installed(tmp_path / "models", "ViT-B-32")
     assert [p.name for p in (tmp_path / "models").iterdir()] == ["ViT-B-32"]  # staging folders gone
-    size = (tiny_model_dir / "visual.onnx").stat().st_size
-    assert files["model.onnx"][1] is not None and files["tokenizer.json"][0] == files["tokenizer.json"][1]
-    assert size > 0 and all(done == total for done, total in files.values())
+    assert set(files) == {"config.json", "visual/preprocess_cfg.json", "visual/model.onnx", "textual/model.onnx",
+                          "textual/tokenizer.json"}  # the last report of each file: all of it
+    assert files["visual/model.onnx"] == ((tiny_model_dir / "visual.onnx").stat().st_size,) * 2
+    assert all(done == total for done, total in files.values())
     assert not hub.tokens  # no token was sent, even if this machine has one
     registry.fetch(tmp_path / "models", "ViT-B-32", hub_url=hub.url)  # again, over the installed one
     assert [p.name for p in (tmp_path / "models").iterdir()] == ["ViT-B-32"]

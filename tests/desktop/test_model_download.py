@@ -28,7 +28,7 @@ def test_download_button_installs_the_model_with_a_progress_bar(qtbot: QtBot, tm
         assert downloader.shutdown()
     assert panel.info.installed and registry.is_installed(tmp_path / "models", "ViT-B-32")
     assert panel.progress_label.text() == "Downloaded." and panel.progress.maximum() == 1000
-    assert {name for name, _d, _t in seen} >= {"model.onnx", "tokenizer.json"}
+    assert {name for name, _d, _t in seen} >= {"visual/model.onnx", "textual/model.onnx"}
     assert all(isinstance(total, int) and done <= total for _n, done, total in seen)
 
 
