@@ -429,7 +429,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         return 0
     if action == "fetch":
         bar = _DownloadBar(sys.stderr)
-        folder = registry.fetch(models_dir, args.name, progress=bar, **({"hub_url": args.hub_url} if args.hub_url else {}))
+        folder = registry.fetch(models_dir, args.name, hub_url=args.hub_url, progress=bar)
         print(f"installed {args.name} in {folder.path}")
         return 0
     if action == "export":

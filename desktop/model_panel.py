@@ -67,9 +67,10 @@ class ModelDownloader(QObject):
     failed = Signal(object)
     _progress_from_worker = Signal(str, int, object)
 
-    def __init__(self, models_dir: Path, parent: QObject | None = None):
+    def __init__(self, models_dir: Path, parent: QObject | None = None, *, hub_url: str | None = None):
         super().__init__(parent)
         self.models_dir = models_dir
+        self.hub_url = hub_url  # None: huggingface_hub's endpoint ($HF_ENDPOINT or huggingface.co)
         self._runner = TaskRunner("download", 1, self)
         self._last = 0.0
         self.running = False
@@ -86,7 +87,7 @@ class ModelDownloader(QObject):
                 self._last = now
                 self._progress_from_worker.emit(file_name, done, total)
 
-        self._runner.submit(lambda: fetch(self.models_dir, name, progress=report),
+        self._runner.submit(lambda: fetch(self.models_dir, name, hub_url=self.hub_url, progress=report),
                             self._done, self._failed, name=f"fetch {name}")
 
     @Slot(str, int, object)

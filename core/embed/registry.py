@@ -2,7 +2,8 @@
 
 A model is a folder (see model_files). `resolve` finds an installed one or raises a
 ModelNotFoundError that says how to get it; `fetch` downloads a pre-exported ONNX pack
-(Immich's layout on the Hugging Face Hub) and converts it to our layout.
+(Immich's layout on the Hugging Face Hub, through huggingface_hub: see download.py) into a
+`.NAME.download` staging folder, converts it to our layout and moves it into place.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DownloadError, ModelFormatError, ModelNotFoundError
-from .download import DownloadProgress, RemoteFile, download
+from .download import DownloadProgress, HubFile, download
 from .model_files import (
     TEXTUAL_FILE,
     TOKENIZER_FILE,
@@ -26,8 +27,6 @@ from .model_files import (
 
 log = logging.getLogger(__name__)
 
-HUB_URL = "https://huggingface.co"
-
 
 @dataclass(frozen=True)
 class KnownModel:
@@ -36,6 +35,11 @@ class KnownModel:
     hub_repo: str
     description: str
     quantize: bool  # int8 helps ViTs on CPU; conv models get slower
+    revision: str = "main"
+    sha256: tuple[tuple[str, str], ...] = ()  # pinned (file in the repo, sha256); else the hub's ETag
+
+    def pinned(self, filename: str) -> str | None:
+        return dict(self.sha256).get(filename)
 
 
 KNOWN_MODELS: tuple[KnownModel, ...] = (
@@ -94,8 +98,12 @@ _IMMICH_FILES = (
 )
 
 
-def fetch(models_dir: Path, name: str, *, hub_url: str = HUB_URL, progress: DownloadProgress | None = None) -> ModelFolder:
-    """Download a known model's ONNX pack (resumable) and install it in our layout."""
+def fetch(models_dir: Path, name: str, *, hub_url: str | None = None,
+          progress: DownloadProgress | None = None) -> ModelFolder:
+    """Download a known model's ONNX pack (resumable) and install it in our layout.
+
+    hub_url: the hub endpoint (default: huggingface_hub's, i.e. $HF_ENDPOINT or huggingface.co).
+    """
     spec = known(name)
     if spec is None:
         names = ", ".join(m.name for m in KNOWN_MODELS)
@@ -103,10 +111,9 @@ def fetch(models_dir: Path, name: str, *, hub_url: str = HUB_URL, progress: Down
     target = model_dir(models_dir, spec.name)
     staging = Path(models_dir) / f".{spec.name}.download"
     for rel in _IMMICH_FILES:
-        url = f"{hub_url.rstrip('/')}/{spec.hub_repo}/resolve/main/{rel}"
         dest = staging / rel
-        if not dest.exists():
-            download(RemoteFile(url, dest), progress)
+        if not dest.exists():  # done in an earlier, interrupted run
+            download(HubFile(spec.hub_repo, rel, dest, spec.revision, spec.pinned(rel)), endpoint=hub_url, progress=progress)
     try:
         config = convert_immich_pack(staging, spec.name, spec.pretrained)
     except (KeyError, ValueError, OSError) as exc:
@@ -118,9 +125,12 @@ def fetch(models_dir: Path, name: str, *, hub_url: str = HUB_URL, progress: Down
     shutil.move(str(staging / "textual" / "model.onnx"), work / TEXTUAL_FILE)
     shutil.move(str(staging / "textual" / "tokenizer.json"), work / TOKENIZER_FILE)
     write_config(work, config)
+    old = Path(models_dir) / f".{spec.name}.old"  # a model fetched before: swapped out, then removed
+    shutil.rmtree(old, ignore_errors=True)
     if target.exists():
-        shutil.rmtree(target)
+        target.rename(old)
     work.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
     return ModelFolder.load(target)
 

@@ -110,13 +110,54 @@ def test_models_list_and_offline_fetch(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
+def _fetch_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A fresh HOME and models folder; a token that must never be sent."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_", "XDG_"))}
+    return {**env, "HOME": str(home), "PHOTOLENS_MODELS_DIR": str(tmp_path / "models"), "HF_TOKEN": "hf_secret", **extra}
+
+
+def test_models_fetch_from_a_hub_resumes_and_sends_no_token(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from tests.fake_hub import serve
+
+    with serve(tmp_path / "hub") as hub:
+        hub.add_immich_pack("immich-app/ViT-B-32__laion2b_s34b_b79k", tiny_model_dir)
+        hub.cut["visual/model.onnx"] = 100
+        env = _fetch_env(tmp_path)
+        out = subprocess.run([sys.executable, "-m", "photolens.core.cli", "models", "fetch", "ViT-B-32", "--hub-url", hub.url],
+                             capture_output=True, text=True, timeout=180, env=env)
+        lines = [line for line in out.stderr.splitlines() if line.strip() and "\x1b[2K" not in line]  # less the progress bar
+        assert out.returncode != 0 and len(lines) == 1 and "run the command again to resume" in lines[0], out.stderr
+        hub.down = False  # the second run finds the hub through huggingface_hub's own setting
+        out = subprocess.run([sys.executable, "-m", "photolens.core.cli", "models", "fetch", "ViT-B-32"],
+                             capture_output=True, text=True, timeout=180, env={**env, "HF_ENDPOINT": hub.url})
+        assert out.returncode == 0, out.stderr
+        assert "installed ViT-B-32" in out.stdout and "model.onnx" in out.stderr  # the progress bar
+        assert not hub.tokens
+    assert (tmp_path / "models" / "ViT-B-32" / "config.json").is_file()
+    assert not list((tmp_path / "home").rglob("*"))  # no hub cache, token or telemetry under HOME
+
+
+def test_models_fetch_in_hub_offline_mode_contacts_nothing(tmp_path: Path) -> None:
+    from tests.fake_hub import serve
+
+    with serve(tmp_path / "hub") as hub:
+        out = subprocess.run([sys.executable, "-m", "photolens.core.cli", "models", "fetch", "ViT-B-32", "--hub-url", hub.url],
+                             capture_output=True, text=True, timeout=180, env=_fetch_env(tmp_path, HF_HUB_OFFLINE="1"))
+        assert not hub.requests
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert out.returncode != 0 and len(lines) == 1 and "offline" in lines[0] and "--model-path" in lines[0], out.stderr
+
+
 def test_cli_startup_does_not_import_torch_or_qt() -> None:
     code = (
-        "import sys; from photolens.core import cli, library; cli.build_parser();"
-        "print('torch' in sys.modules, 'PySide6' in sys.modules, 'open_clip' in sys.modules, 'dlib' in sys.modules)"
+        "import sys; from photolens.core import cli, library; from photolens.core.embed import registry; cli.build_parser();"
+        "print('torch' in sys.modules, 'PySide6' in sys.modules, 'open_clip' in sys.modules, 'dlib' in sys.modules,"
+        " 'huggingface_hub' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip() == "False False False False"
+    assert out.stdout.strip() == "False False False False False"
 
 
 def test_watch_remembers_the_model_it_was_given(tmp_path: Path, photo_dir: Path) -> None:

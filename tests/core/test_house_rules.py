@@ -35,6 +35,13 @@ def test_torch_only_imported_lazily() -> None:
                 assert path.name in TORCH_MODULES and not top_level, f"{path}: {module}"
 
 
+def test_hub_client_only_imported_lazily_by_the_downloader() -> None:
+    for path in [*CORE.rglob("*.py"), *(CORE.parent / "desktop").rglob("*.py")]:
+        for module, top_level in _imports(path):
+            if module.split(".")[0] in ("huggingface_hub", "httpx", "httpx2", "requests"):
+                assert path.name == "download.py" and not top_level, f"{path}: {module}"
+
+
 def test_no_print_in_core() -> None:
     for path in CORE.rglob("*.py"):
         if path.name.startswith("cli"):
