@@ -32,13 +32,13 @@ def add_people(sub: argparse._SubParsersAction, open_library: Callable[..., Libr
     q.add_argument("faces", nargs="+", type=int, help="face numbers (see `people show`)")
     q.add_argument("--name", help="the new person's name")
     q = psub.add_parser("show", help="a person's faces: their numbers and pictures")
-    q.add_argument("person")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("person", help="a number (12 or #12) or a name")
+    q.add_argument("--json", action="store_true", help="print the faces as JSON")
     q = psub.add_parser("not", help='"not this person": the face leaves its person for good')
-    q.add_argument("face", type=int)
+    q.add_argument("face", type=int, help="a face number (see `people show`)")
     for name, text in (("hide", "hide a person from the list and the suggestions"), ("unhide", "show them again")):
         q = psub.add_parser(name, help=text)
-        q.add_argument("person")
+        q.add_argument("person", help="a number (12 or #12) or a name")
     psub.add_parser("regroup", help="group every face again (names and corrections stay)")
     p.set_defaults(func=lambda args: cmd_people(args, open_library))
 
