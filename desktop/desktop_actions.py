@@ -33,6 +33,29 @@ def seeking_player(seconds: float) -> tuple[str, list[str]] | None:
     return None
 
 
+FILE_MANAGER = "org.freedesktop.FileManager1"
+DBUS_TIMEOUT_MS = 3000
+
+
+def show_items(uri: str) -> bool:
+    """Ask the desktop's file manager (freedesktop FileManager1 over D-Bus) to show a file
+    selected in its folder; True only when it answered. The path travels as one string in
+    a D-Bus array (dbus-send's `array:string:` split it at every comma, and reported
+    success whatever happened)."""
+    from PySide6.QtDBus import QDBus, QDBusConnection, QDBusMessage
+
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+    call = QDBusMessage.createMethodCall(FILE_MANAGER, "/org/freedesktop/FileManager1", FILE_MANAGER, "ShowItems")
+    call.setArguments([[uri], ""])
+    reply = bus.call(call, QDBus.CallMode.Block, DBUS_TIMEOUT_MS)
+    if reply.type() != QDBusMessage.MessageType.ReplyMessage:
+        log.info("no file manager answered on D-Bus (%s): opening the folder instead", reply.errorName())
+        return False
+    return True
+
+
 class DesktopActions:
     """The platform side of result actions; every method returns whether it worked."""
 
@@ -61,14 +84,8 @@ class DesktopActions:
             return QProcess.startDetached("open", ["-R", path])[0]
         if sys.platform == "win32":
             return QProcess.startDetached("explorer", ["/select,", str(Path(path))])[0]
-        if shutil.which("dbus-send"):
-            args = [
-                "--session", "--dest=org.freedesktop.FileManager1", "--type=method_call",
-                "/org/freedesktop/FileManager1", "org.freedesktop.FileManager1.ShowItems",
-                f"array:string:{QUrl.fromLocalFile(path).toString()}", "string:",
-            ]
-            if QProcess.startDetached("dbus-send", args)[0]:
-                return True
+        if show_items(QUrl.fromLocalFile(path).toString()):
+            return True
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
 
     def copy_paths(self, paths: Sequence[str]) -> bool:
