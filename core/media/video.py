@@ -7,6 +7,7 @@ Every failure becomes a DecodeError with a reason a person can read.
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 from collections.abc import Iterator, Sequence
@@ -75,7 +76,11 @@ def _open(path: Path | str) -> Iterator[tuple[object, object]]:
     except FileNotFoundError as exc:
         raise DecodeError("file disappeared before it could be read") from exc
     except PermissionError as exc:
-        raise DecodeError("permission denied") from exc
+        if exc.errno == errno.EACCES:
+            raise DecodeError("permission denied") from exc
+        # EPERM from FFmpeg is "operation not permitted" on the stream (a seek in a raw
+        # stream, say), not the file's permissions
+        raise DecodeError(f"cannot decode video: {exc}") from exc
     except (av.FFmpegError, OSError, ValueError, MemoryError, EOFError) as exc:
         raise DecodeError(f"cannot decode video: {exc}") from exc
 
@@ -142,17 +147,56 @@ def sample_frames(
     if times_s is None:
         times_s = sample_times(probe(path).duration_s)
     out: list[tuple[int, Image.Image]] = []
+    seekable = True
     with _open(path) as (container, stream):
         for t in sorted(times_s):
             ms = int(round(t * 1000))
             if out and ms <= out[-1][0]:
                 continue
-            frame = _seek_frame(container, stream, t)
+            try:
+                frame = _seek_frame(container, stream, t)
+            except PermissionError as exc:  # FFmpeg's EPERM: this stream cannot seek (raw H.264)
+                log.debug("%s cannot seek (%s): reading it from the start", path, exc)
+                seekable = False
+                break
+            except (OSError, EOFError, ValueError) as exc:
+                if not out:
+                    raise
+                # a truncated file: the frames before the damage are kept
+                log.info("%s: frames after %d ms do not decode (%s)", path, out[-1][0], exc)
+                break
             if frame is None:
                 break  # past the end (the container's duration was optimistic)
             out.append((ms, _upright(frame, _rotation(frame), min_side)))
+    if not seekable:
+        out = _frames_in_order(path, sorted(times_s), min_side)
     if not out:
         raise DecodeError("the video has no frames")
+    return out
+
+
+def _frames_in_order(path: Path | str, times_s: Sequence[float], min_side: int | None) -> list[tuple[int, Image.Image]]:
+    """For streams that cannot seek: decode from the start, keeping the first frame at or
+    after each time (raw streams carry no timestamps: frame number / frame rate)."""
+    out: list[tuple[int, Image.Image]] = []
+    with _open(path) as (container, stream):
+        # a raw stream's average_rate is FFmpeg's default (25); guessed_rate reads the stream
+        rate = float(getattr(stream, "guessed_rate", None) or getattr(stream, "average_rate", None) or 25)
+        k = 0
+        try:
+            for i, frame in enumerate(container.decode(stream)):  # type: ignore[attr-defined]
+                t = frame.time if frame.time is not None else i / rate
+                while k < len(times_s) and t + 1e-3 >= times_s[k]:
+                    ms = int(round(times_s[k] * 1000))
+                    if not out or ms > out[-1][0]:
+                        out.append((ms, _upright(frame, _rotation(frame), min_side)))
+                    k += 1
+                if k >= len(times_s) or i >= MAX_DECODE_PER_TARGET * len(times_s):
+                    break
+        except (OSError, EOFError, ValueError) as exc:
+            if not out:
+                raise
+            log.info("%s: decoding stopped after %d ms (%s)", path, out[-1][0], exc)
     return out
 
 
