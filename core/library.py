@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -35,7 +36,13 @@ from .config import (
 )
 from .embed.base import Embedder
 from .embed.model_files import ModelFolder
-from .errors import LibraryLockedError, OcrUnavailableError, PhotolensError, ReadOnlyError
+from .errors import (
+    CatalogError,
+    LibraryLockedError,
+    OcrUnavailableError,
+    PhotolensError,
+    ReadOnlyError,
+)
 from .faces.people import People
 from .gate import OpenGate
 from .indexer import Indexer, IndexReport
@@ -53,6 +60,14 @@ from .vectors import VectorStore
 log = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.db"
+DISK_FULL_BYTES = 1 << 20  # less free space than this, and a catalog that will not open, is a full disk
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
 LOCK_FILE = "photolens.lock"
 
 
@@ -122,6 +137,7 @@ class Library:
         self._session = ModelSession(self._spec(), catalog, embedder=embedder)
         self._analyzers: dict[str, Analyzer] = {}
         self._people: People | None = None
+        self.read_only_reason: str | None = None  # why it opened read-only (shown when a write is refused)
         self._ocr_warned = False
         self.notes: list[str] = []
 
@@ -175,11 +191,26 @@ class Library:
             settings = load_settings(data_dir, notes, repair=not ro)
             if model:
                 settings = settings.with_changes(model=model)
-            catalog = Catalog(catalog_path, read_only=ro, immutable=unwritable)
+            try:
+                catalog = Catalog(catalog_path, read_only=ro, immutable=unwritable)
+            except CatalogError:
+                free = _free_bytes(data_dir)
+                if ro or free is None or free > DISK_FULL_BYTES or not catalog_path.exists():
+                    raise
+                # SQLite cannot even make its WAL files: search what is there, write nothing.
+                # Immutable is safe: this process holds the writer lock, nobody else writes.
+                notes.append(f"The disk holding {data_dir} is full ({free // 1024} KB free): searching works; "
+                             "indexing resumes once some space is freed.")
+                log.warning(notes[-1])
+                catalog = Catalog(catalog_path, immutable=True)
+                unwritable = True
         except Exception:
             if lock:
                 lock.release()
             raise
+        if unwritable and lock is not None:
+            lock.release()
+            lock = None
         lib = cls(
             data_dir, settings, catalog, lock,
             models_dir=Path(models_dir) if models_dir else default_models_dir(),
@@ -188,6 +219,7 @@ class Library:
             embedder=embedder,
         )
         lib.notes.extend(notes)
+        lib.read_only_reason = next((n for n in notes if n.startswith(("Opened read-only", "The disk"))), None)
         return lib
 
     def close(self) -> None:
@@ -200,16 +232,24 @@ class Library:
             return
         self._gate.close()
         with self._guard:
-            self._session.save()
-            self.catalog.close()
-            if self._lock:
-                self._lock.release()
+            try:
+                self._session.save()  # a full disk: StorageError, after the rest is closed
+            finally:
+                self.catalog.close()
+                if self._lock:
+                    self._lock.release()
 
     def __enter__(self) -> Library:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *_rest: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        try:  # an error is on its way out: closing must not replace it with its own
+            self.close()
+        except PhotolensError as exc:
+            log.warning("while closing the library: %s", exc)
 
     @property
     def read_only(self) -> bool:
@@ -287,7 +327,8 @@ class Library:
     # -- folders ----------------------------------------------------------------------------
     def _writable(self) -> None:
         if self.read_only:
-            raise ReadOnlyError("This library is open read-only (another Photolens process is writing to it)")
+            raise ReadOnlyError(self.read_only_reason or
+                                "This library is open read-only (another Photolens process is writing to it)")
 
     def add_folder(self, path: Path | str) -> FolderRecord:
         self._writable()

@@ -72,3 +72,35 @@ def _unwritable_new(data: Path) -> Path:
     fresh.mkdir()
     (fresh / "photolens.lock").mkdir()
     return fresh
+
+
+def _fill(folder: Path) -> Path:
+    ballast = folder / "ballast"
+    with open(ballast, "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+    return ballast
+
+
+def test_a_full_disk_keeps_search_working_and_indexing_resumes_after(small_fs: Path, tiny_model_dir: Path,
+                                                                      photo_dir: Path, tmp_path: Path) -> None:
+    from tests.helpers import make_image
+
+    data = small_fs / "library"
+    assert _cli(data, tiny_model_dir, "index", str(photo_dir)).returncode == 0
+    ballast = _fill(small_fs)
+    out = _cli(data, tiny_model_dir, "search", "a red circle", "--json")
+    assert out.returncode == 0, out.stderr
+    assert len(json.loads(out.stdout)) > 0
+    make_image(photo_dir / "later.png", (10, 240, 10), seed=99)
+    out = _cli(data, tiny_model_dir, "index")
+    assert out.returncode == 2 and "is full" in out.stderr and "Traceback" not in out.stderr
+    ballast.unlink()
+    out = _cli(data, tiny_model_dir, "index")
+    assert out.returncode == 0, out.stderr
+    with Library.open(data, model_path=tiny_model_dir) as lib:
+        assert lib.status().indexed == 13
