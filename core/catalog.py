@@ -229,7 +229,9 @@ class Catalog:
             elif not self.db.table("files").exists():
                 raise CatalogError(f"{self.path} has no Photolens catalog yet (index a folder first)")
         except sqlite3.DatabaseError as exc:
-            raise CatalogError(f"Cannot open catalog {self.path}: {exc}") from exc
+            hint = (" It looks damaged: `photolens repair` restores its latest backup, keeps what can still be "
+                    "read of it, and rescans your folders." if _damage(exc) else "")
+            raise CatalogError(f"Cannot open catalog {self.path}: {exc}.{hint}") from exc
         self.conn: sqlite3.Connection = self.db.conn
 
     def _named(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
@@ -704,6 +706,12 @@ def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
         clauses.append("i.id IN (SELECT fa.item_id FROM faces fa WHERE fa.person_id = ?)")
         params.append(int(person))
     return " AND ".join(clauses) or "1", params
+
+
+def _damage(exc: BaseException) -> bool:
+    """Whether SQLite's error says the file is damaged (not locked, not missing)."""
+    text = str(exc).lower()
+    return any(w in text for w in ("malformed", "not a database", "corrupt", "disk image"))
 
 
 def _chunks(seq: list[int], size: int) -> Iterator[list[int]]:

@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import signal
+import sqlite3
 import sys
 import time
 from dataclasses import replace
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_people import add_people
 
     add_people(sub, _open)
+    _add_repair(sub)
     return parser
 
 
@@ -401,6 +403,41 @@ def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_repair(sub: Subparsers) -> None:
+    p = sub.add_parser("repair", help="restore a damaged catalog from its latest backup, then rescan")
+    _add_model_args(p)
+    p.set_defaults(func=cmd_repair)
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from . import backup
+    from .library import CATALOG_FILE, LOCK_FILE
+    from .lock import WriterLock
+
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    lock = WriterLock(data_dir / LOCK_FILE)
+    if not lock.acquire():
+        raise PhotolensError(f"Another Photolens process is using {data_dir}: close it, then repair")
+    try:
+        report = backup.repair(data_dir / CATALOG_FILE, data_dir)
+    finally:
+        lock.release()
+    if report.damaged:
+        print(f"the damaged catalog is kept as {report.damaged}")
+    print(f"restored the backup {report.restored.name}" if report.restored else
+          "no usable backup: a new catalog, filled with what the damaged one still reads")
+    kept = ", ".join(f"{n} {t}" for t, n in report.salvaged.items() if n)
+    print(f"taken back from the damaged catalog: {kept or 'nothing readable that was missing'}")
+    with _open(args, read_only=False) as lib:
+        if not lib.folders():
+            print("no folders known: add them again with `photolens index FOLDER`")
+            return 0
+        result = lib.index(progress=ProgressBar(sys.stderr))
+    print(f"rescanned: {result.embedded} embedded, {result.reused} reused, {result.unchanged} unchanged, "
+          f"{result.errors} errors")
+    return 0
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     with _open(args, read_only=False) as lib:
         lib.remove_folder(args.path)
@@ -493,6 +530,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"photolens: error: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # damage found while reading, after the catalog opened
+        if args.debug:
+            raise
+        print(f"photolens: error: the catalog is damaged ({exc}): `photolens repair` restores its latest "
+              "backup, keeps what can still be read, and rescans your folders", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

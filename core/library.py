@@ -424,7 +424,16 @@ class Library:
     def index(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
         """Scan every folder and embed what is new or changed (resumable at any point)."""
         with self._gate.enter():
-            return self.indexer().run(progress, controls)
+            report = self.indexer().run(progress, controls)
+            self._maybe_back_up(report.embedded + report.deleted + report.changed)
+            return report
+
+    def _maybe_back_up(self, changed: int) -> None:
+        """A rolling backup of the catalog after a run: daily, or after many changes."""
+        from . import backup
+
+        if not self.read_only and backup.due(self.data_dir, changed):
+            backup.back_up(self.catalog.conn, self.data_dir)
 
     def watch(
         self,
