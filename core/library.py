@@ -446,8 +446,13 @@ class Library:
         """Reconcile, then keep indexing changes as they happen until controls.stop()."""
         from .watcher import DEBOUNCE_S, LiveIndexer
 
+        def updated(report: IndexReport) -> None:  # each live batch (and the first reconcile)
+            self._maybe_back_up(report.embedded + report.deleted + report.changed)
+            if on_update is not None:
+                on_update(report)
+
         with self._gate.enter():
-            LiveIndexer(self.indexer(), debounce_s=debounce_s or DEBOUNCE_S).run(controls, progress, on_update)
+            LiveIndexer(self.indexer(), debounce_s=debounce_s or DEBOUNCE_S).run(controls, progress, updated)
 
     # -- search ---------------------------------------------------------------------------
     def search(self, query: SearchQuery | str, limit: int | None = None) -> SearchResults:
