@@ -88,6 +88,25 @@ class Settings:
         return SearchPreferences(self.collapse_duplicates, self.diversity, self.hubness)
 
 
+ANALYZERS_ENV = "PHOTOLENS_ANALYZERS"
+BUILTIN_ANALYZERS = ("faces", "ocr")
+
+
+def default_settings() -> Settings:
+    """The defaults, where PHOTOLENS_ANALYZERS (a comma list of faces, ocr; empty: none)
+    says which built-in analyzers run when settings.toml does not say (e.g. a slow machine,
+    or a test run; settings.toml's own `faces` / `ocr` always win)."""
+    chosen = os.environ.get(ANALYZERS_ENV)
+    if chosen is None:
+        return Settings()
+    wanted = {part.strip().lower() for part in chosen.split(",") if part.strip()}
+    unknown = wanted - set(BUILTIN_ANALYZERS)
+    if unknown:
+        log.warning("%s: unknown analyzers %s ignored (known: %s)", ANALYZERS_ENV, sorted(unknown),
+                    ", ".join(BUILTIN_ANALYZERS))
+    return Settings(faces="faces" in wanted, ocr="ocr" in wanted)
+
+
 def load_settings(data_dir: Path, notes: list[str] | None = None, *, repair: bool = True) -> Settings:
     """Read settings.toml; a missing file means defaults.
 
@@ -99,7 +118,7 @@ def load_settings(data_dir: Path, notes: list[str] | None = None, *, repair: boo
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Settings()
+        return default_settings()
     except UnicodeDecodeError as exc:
         return _broken_file(path, f"it is not UTF-8 text ({exc.reason})", notes, repair)
     except OSError as exc:
@@ -121,7 +140,7 @@ def load_settings(data_dir: Path, notes: list[str] | None = None, *, repair: boo
             problems.append(f"{key} = {value!r} is not valid, the default is used")
     if problems:
         _note(notes, f"Settings file {path}: " + "; ".join(problems) + ".")
-    return Settings(**values)
+    return replace(default_settings(), **values)
 
 
 def _note(notes: list[str] | None, message: str) -> None:
@@ -133,17 +152,17 @@ def _note(notes: list[str] | None, message: str) -> None:
 def _broken_file(path: Path, reason: str, notes: list[str] | None, repair: bool) -> Settings:
     if not repair:
         _note(notes, f"Settings file {path} cannot be read ({reason}); defaults are used.")
-        return Settings()
+        return default_settings()
     aside = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
     try:
         os.replace(path, aside)
     except OSError as exc:
         _note(notes, f"Settings file {path} cannot be read ({reason}) nor moved aside ({exc.strerror}); "
                      "defaults are used.")
-        return Settings()
+        return default_settings()
     _note(notes, f"Settings file {path} could not be read ({reason}). It was kept as {aside.name} "
                  "and the default settings are used.")
-    return Settings()
+    return default_settings()
 
 
 def _is_int(v: object) -> bool:

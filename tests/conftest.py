@@ -12,6 +12,9 @@ from tests.helpers import make_image, tiny_clip
 ORACLE_DIR = Path(__file__).parent / "fixtures" / "models" / "oracle"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# faces and text in pictures cost a worker pool's start-up on every index run: off unless a
+# test turns them on (faces = true / ocr = true in its settings), subprocesses included
+os.environ.setdefault("PHOTOLENS_ANALYZERS", "")
 
 
 @pytest.fixture(scope="session")

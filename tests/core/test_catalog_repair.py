@@ -64,7 +64,7 @@ def test_damage_is_reported_and_repair_restores_everything(library_with_backup, 
     shutil.copytree(original, data)
     _damage(data / "catalog.db", how)
     failures = 0
-    for args in (("search", "a red circle"), ("status",), ("index",)):
+    for args in (("search", "a red circle"), ("index",)):
         out = _cli(data, tiny_model_dir, *args)
         assert "Traceback" not in out.stderr and "unexpected error" not in out.stderr, out.stderr
         if out.returncode != 0:  # whichever command meets the damage says what to do

@@ -53,7 +53,7 @@ def test_a_person_in_a_video_is_found_at_the_moment_they_appear(tmp_path: Path, 
     for name in ("obama.jpg", "obama2.jpg"):
         photo(name).save(tmp_path / "clips" / name)
     with Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models") as lib:
-        lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False))
+        lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False, faces=True))
         lib.add_folder(tmp_path / "clips")
         lib.index()
         people = lib.people.everyone()

@@ -39,7 +39,7 @@ def text_library(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path)
     Image.new("RGB", (100_000, 1), (120, 130, 140)).save(photos / "strip.png")
     Image.fromarray(np.full((6000, 9000, 3), 90, np.uint8)).save(photos / "huge.jpg", quality=70)
     lib = Library.open(root / "data", model_path=tiny_model_dir, models_dir=root / "models")
-    lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False))
+    lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False, ocr=True))
     lib.add_folder(photos)
     lib.index()
     yield lib

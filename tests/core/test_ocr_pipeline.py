@@ -76,6 +76,7 @@ def test_a_video_is_read_at_its_first_frame(tmp_path: Path, tiny_model_dir: Path
     make_video(clips / "trip.mp4", [sign(["Welcome to Lisbon"], seed=31, size=(480, 320)),
                                    sign(["Gate closed"], seed=32, size=(480, 320))], seconds_each=2.5)
     with Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models") as lib:
+        lib.apply_settings(lib.settings.with_changes(ocr=True))
         lib.add_folder(clips)
         lib.index()
         hits = lib.search('text:"welcome to lisbon"').hits

@@ -46,6 +46,7 @@ def test_without_its_models_a_library_indexes_and_says_text_is_off(
 
     monkeypatch.setitem(engine.MODEL_FILES, "Rec", "not-shipped.onnx")
     with Library.open(tmp_path / "data", model_path=tiny_model_dir, models_dir=tmp_path / "models") as lib:
+        lib.apply_settings(lib.settings.with_changes(ocr=True))
         lib.add_folder(photo_dir)
         assert lib.index().embedded == 12
         assert any("Text in pictures is off" in n for n in lib.notes)

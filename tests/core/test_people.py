@@ -20,7 +20,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):  # 
     root = tmp_path_factory.mktemp("people")
     who = make_people_folder(root / "photos")
     lib = Library.open(root / "data", model_path=tiny_model_dir, models_dir=root / "models")
-    lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False))
+    lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False, faces=True))
     lib.add_folder(root / "photos")
     lib.index()
     yield lib, who

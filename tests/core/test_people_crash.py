@@ -32,7 +32,7 @@ def test_kill_9_while_finding_faces_keeps_names_and_finishes_later(tmp_path: Pat
     for name in OBAMA[:3]:
         photo(name).save(photos / name)
     data.mkdir()
-    (data / "settings.toml").write_text("collapse_duplicates = false\ndecode_workers = 1\n")
+    (data / "settings.toml").write_text("collapse_duplicates = false\ndecode_workers = 1\nfaces = true\n")
     with Library.open(data, model_path=tiny_model_dir) as lib:
         lib.add_folder(photos)
         lib.index()

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from photolens.core.config import SETTINGS_FILE, Settings, load_settings, save_settings
+from photolens.core.config import (
+    SETTINGS_FILE,
+    Settings,
+    default_settings,
+    load_settings,
+    save_settings,
+)
 from photolens.core.library import Library
 
 AWKWARD = 'C:\\models\\"quoted"\nsecond line\ttab \u00e9\u00e8 \U0001f600 # not a comment'
@@ -47,7 +53,7 @@ def test_broken_file_is_kept_aside_and_defaults_used(tmp_path: Path, content: by
     data.mkdir()
     (data / SETTINGS_FILE).write_bytes(content)
     with Library.open(data) as lib:
-        assert lib.settings == Settings()
+        assert lib.settings == default_settings()
         assert len(lib.notes) == 1 and "default settings are used" in lib.notes[0]
     kept = list(data.glob(f"{SETTINGS_FILE}.broken-*"))
     assert len(kept) == 1 and kept[0].read_bytes() == content  # nothing the user had is lost
@@ -62,7 +68,7 @@ def test_read_only_open_does_not_move_the_file(tmp_path: Path) -> None:
         pass
     (data / SETTINGS_FILE).write_text("not = = toml")
     with Library.open(data, read_only=True) as lib:
-        assert lib.settings == Settings()
+        assert lib.settings == default_settings()
         assert any("defaults are used" in n for n in lib.notes)
     assert (data / SETTINGS_FILE).read_text() == "not = = toml"
 
@@ -73,7 +79,7 @@ def test_invalid_values_are_ignored_one_by_one(tmp_path: Path) -> None:
         'low_priority = false\nexclude_patterns = ["*.tmp", 3]\nnew_thing = 1\n')
     notes: list[str] = []
     settings = load_settings(tmp_path, notes)
-    assert settings == Settings(decode_workers=1, low_priority=False)
+    assert settings == default_settings().with_changes(decode_workers=1, low_priority=False)
     assert len(notes) == 1
     for word in ("batch_size", "diversity", "backend", "exclude_patterns", "new_thing"):
         assert word in notes[0]
@@ -91,3 +97,20 @@ def test_cli_says_so_once_and_keeps_working(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert "could not be read" not in second.stdout + second.stderr
     assert len(list(data.glob(f"{SETTINGS_FILE}.broken-*"))) == 1
+
+
+def test_photolens_analyzers_chooses_the_default_analyzers_and_the_file_wins(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from photolens.core.config import load_settings
+
+    monkeypatch.setenv("PHOTOLENS_ANALYZERS", "faces")
+    s = load_settings(tmp_path)
+    assert s.faces is True and s.ocr is False
+    monkeypatch.setenv("PHOTOLENS_ANALYZERS", "")
+    (tmp_path / "settings.toml").write_text("ocr = true\n")
+    s = load_settings(tmp_path)
+    assert s.faces is False and s.ocr is True  # what the file says wins
+    monkeypatch.delenv("PHOTOLENS_ANALYZERS")
+    (tmp_path / "settings.toml").unlink()
+    s = load_settings(tmp_path)
+    assert s.faces is True and s.ocr is True  # without it: both on

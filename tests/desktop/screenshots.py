@@ -90,6 +90,7 @@ def people_shots(app: QApplication, work: Path, out: Path) -> None:
 
     who = make_people_folder(work / "People")
     lib = Library.open(work / "data-people", model_path=ORACLE, models_dir=work / "models")
+    lib.apply_settings(lib.settings.with_changes(faces=True))
     lib.add_folder(work / "People")
     lib.index()
     for path, name in ((who["obama"][0], "Barack Obama"), (who["biden"][0], "Joe Biden")):

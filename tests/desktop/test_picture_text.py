@@ -25,6 +25,7 @@ def text_template(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path
     screenshot(["Settings", "Bluetooth connected", "Battery 87%"]).save(photos / "screen.png")
     plain_photo(22).save(photos / "lake.jpg")
     with Library.open(root / "data", model_path=tiny_model_dir, models_dir=root / "models") as lib:
+        lib.apply_settings(lib.settings.with_changes(ocr=True))
         lib.add_folder(photos)
         lib.index()
     return root / "data"
@@ -35,7 +36,7 @@ def text_lib(tmp_path: Path, text_template: Path, tiny_model_dir: Path) -> Itera
     data = tmp_path / "data"
     shutil.copytree(text_template, data, ignore=shutil.ignore_patterns("photolens.lock"))
     lib = Library.open(data, model_path=tiny_model_dir, models_dir=tmp_path / "models")
-    lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False))
+    lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False, ocr=True))
     yield lib
     lib.close()
 
