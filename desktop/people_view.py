@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -64,7 +66,7 @@ class PeopleDialog(QDialog):
         self.list = QListWidget(self)
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setIconSize(QSize(FACE_PX, FACE_PX))
-        self.list.setGridSize(QSize(FACE_PX + 40, FACE_PX + 44))
+        self.list.setGridSize(QSize(FACE_PX + 40, FACE_PX + 60))
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setMovement(QListView.Movement.Static)
         self.list.setWordWrap(True)
@@ -74,6 +76,7 @@ class PeopleDialog(QDialog):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers if read_only else
                                   QAbstractItemView.EditTrigger.EditKeyPressed
                                   | QAbstractItemView.EditTrigger.SelectedClicked)
+        self.list.setItemDelegate(_NameAndCount(self.list))
         self.list.itemChanged.connect(self._renamed)
         self.list.itemActivated.connect(lambda item: self._show_photos(item))
         self.list.itemSelectionChanged.connect(self._selection_changed)
@@ -130,10 +133,8 @@ class PeopleDialog(QDialog):
                 item.setFlags(flags)
                 if person.name is None:
                     item.setForeground(QColor("#777777"))
-                if person.hidden:
-                    item.setText(f"{person.label} (hidden)")
                 item.setIcon(QIcon(self._covers.get(person.id, self._placeholder)))
-                item.setSizeHint(QSize(FACE_PX + 36, FACE_PX + 40))
+                item.setSizeHint(QSize(FACE_PX + 36, FACE_PX + 56))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
                 self.list.addItem(item)
                 if current is not None and person.id == current.id:
@@ -169,6 +170,10 @@ class PeopleDialog(QDialog):
                     item.setIcon(QIcon(self._covers[person.id]))
         finally:
             self._filling = False
+
+    def shown_text(self, row: int) -> str:
+        """What a person's cell says: the name, then how many pictures (and if hidden)."""
+        return _cell_text(self.list.item(row).text(), self.list.item(row).data(PERSON_ROLE))
 
     @property
     def faces_shown(self) -> int:
@@ -238,6 +243,21 @@ class PeopleDialog(QDialog):
             return
         self.people.hide(person.id, not person.hidden)
         self._changed()
+
+
+def _cell_text(name: str, person: Person | None) -> str:
+    if person is None:
+        return name
+    # U+2028 breaks the line in an item view's cell (a plain newline is dropped there)
+    return f"{name}\u2028{formatting.count(person.photos, 'picture')}" + (" · hidden" if person.hidden else "")
+
+
+class _NameAndCount(QStyledItemDelegate):
+    """Shows the count under the name; editing in place edits the name alone."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.text = _cell_text(option.text, index.data(PERSON_ROLE))  # type: ignore[attr-defined]
 
 
 def _placeholder() -> QPixmap:
