@@ -53,3 +53,10 @@ def make_people_folder(root: Path) -> dict[str, list[Path]]:
         (root / name).write_bytes((FACES / name).read_bytes())
         who["none"].append(root / name)
     return who
+
+
+def item_of(lib, path: Path) -> int:  # noqa: ANN001 - a Library
+    """The catalog item of a picture file."""
+    row = lib.catalog.conn.execute(
+        "SELECT i.id FROM items i JOIN files f ON f.hash = i.hash WHERE f.path = ?", (str(path.resolve()),)).fetchone()
+    return int(row[0])

@@ -132,11 +132,14 @@ class People:
     def get(self, ref: str | int) -> Person:
         """A person by number (12, "12" or "#12") or by name (any case or accents)."""
         pid = self.resolve(ref)
-        for p in self.everyone(include_hidden=True):
-            if p.id == pid:
-                return p
-        row = self.conn.execute("SELECT id, name, hidden FROM people WHERE id = ?", (pid,)).fetchone()
-        return Person(int(row[0]), row[1], bool(row[2]), 0, 0, None)
+        row = self.conn.execute(
+            "SELECT p.name, p.hidden, (SELECT count(*) FROM faces g WHERE g.person_id = p.id), "
+            "(SELECT count(DISTINCT fi.hash) FROM faces g JOIN items i ON i.id = g.item_id "
+            " JOIN files fi ON fi.hash = i.hash AND fi.status = 'indexed' WHERE g.person_id = p.id) "
+            "FROM people p WHERE p.id = ?", (pid,)).fetchone()
+        cover = self.conn.execute(_FACE_SELECT + " WHERE f.person_id = ? ORDER BY f.pinned DESC, f.quality DESC, "
+                                  "f.id LIMIT 1", (pid,)).fetchone()
+        return Person(pid, row[0], bool(row[1]), int(row[2]), int(row[3]), _face(cover) if cover else None)
 
     def resolve(self, ref: str | int) -> int:
         text = str(ref).strip()

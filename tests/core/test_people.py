@@ -9,7 +9,7 @@ import pytest
 from photolens.core.errors import PhotolensError, QueryError
 from photolens.core.faces.people import People
 from photolens.core.library import Library
-from tests.faces_photos import make_people_folder
+from tests.faces_photos import item_of, make_people_folder
 
 pytest.importorskip("dlib")
 
@@ -28,14 +28,9 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):  # 
 
 
 def _person_of(people: People, lib: Library, path: Path) -> set[int | None]:
-    item = _item(lib, path)
+    item = item_of(lib, path)
     return {f.person_id for f in people.faces_in_item(item)}
 
-
-def _item(lib: Library, path: Path) -> int:
-    row = lib.catalog.conn.execute(
-        "SELECT i.id FROM items i JOIN files f ON f.hash = i.hash WHERE f.path = ?", (str(path.resolve()),)).fetchone()
-    return int(row[0])
 
 
 def _paths(results) -> set[str]:  # noqa: ANN001
@@ -90,11 +85,11 @@ def test_corrections_survive_regrouping_and_new_photos(indexed, tmp_path: Path) 
     obama = next(iter(_person_of(people, lib, who["obama"][0])))
     people.rename(obama, "Obama")
     # "not this person" on one of Obama's faces: it leaves him and stays out
-    wrong = people.faces_in_item(_item(lib, who["obama"][1]))[0]
+    wrong = people.faces_in_item(item_of(lib, who["obama"][1]))[0]
     people.reject(wrong.id)
     assert people.face(wrong.id).person_id is None
     # the astronaut, named from her one face
-    astro = people.faces_in_item(_item(lib, who["astronaut"][0]))[0]
+    astro = people.faces_in_item(item_of(lib, who["astronaut"][0]))[0]
     collins = people.assign(astro.id, "Eileen Collins")
     people.regroup()
     assert people.resolve("obama") == obama
@@ -130,7 +125,7 @@ def test_merge_split_hide_and_deleting_a_photo(indexed) -> None:  # noqa: ANN001
     people.hide(biden, False)
     # a deleted photo takes its faces along
     gone = who["biden"][1]
-    item = _item(lib, gone)
+    item = item_of(lib, gone)
     gone.unlink()
     lib.index()
     assert people.faces_in_item(item) == []
@@ -146,22 +141,21 @@ def test_people_cli_lists_names_and_merges(indexed, capsys) -> None:  # noqa: AN
     data = ["--data-dir", str(lib.data_dir)]
     model = ["--model-path", str(lib.model_path)]
     lib.close()  # the CLI opens the library itself (one writer at a time); the fixture's close is harmless
-    if True:  # one block of CLI calls
+    assert main([*data, "people", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed and all(p["faces"] >= 1 and p["samples"] for p in listed)
+    pid = listed[-1]["id"]
+    assert main([*data, "people", "name", str(pid), "Zoë"]) == 0
+    assert "is now Zoë" in capsys.readouterr().out
+    assert main([*data, "search", "person:zoe", "--json", *model]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert hits and all("Zoë" in h["people"] for h in hits)
+    assert main([*data, "search", "person:nobody", *model]) == 2
+    assert "Nobody is named 'nobody'" in capsys.readouterr().err
+    if len(listed) > 1:
+        other = listed[0]["id"]
+        assert main([*data, "people", "merge", "zoe", str(other)]) == 0
+        assert "Zoë" in capsys.readouterr().out
         assert main([*data, "people", "list", "--json"]) == 0
-        listed = json.loads(capsys.readouterr().out)
-        assert listed and all(p["faces"] >= 1 and p["samples"] for p in listed)
-        pid = listed[-1]["id"]
-        assert main([*data, "people", "name", str(pid), "Zoë"]) == 0
-        assert "is now Zoë" in capsys.readouterr().out
-        assert main([*data, "search", "person:zoe", "--json", *model]) == 0
-        hits = json.loads(capsys.readouterr().out)
-        assert hits and all("Zoë" in h["people"] for h in hits)
-        assert main([*data, "search", "person:nobody", *model]) == 2
-        assert "Nobody is named 'nobody'" in capsys.readouterr().err
-        if len(listed) > 1:
-            other = listed[0]["id"]
-            assert main([*data, "people", "merge", "zoe", str(other)]) == 0
-            assert "Zoë" in capsys.readouterr().out
-            assert main([*data, "people", "list", "--json"]) == 0
-            after = json.loads(capsys.readouterr().out)
-            assert len(after) == len(listed) - 1
+        after = json.loads(capsys.readouterr().out)
+        assert len(after) == len(listed) - 1

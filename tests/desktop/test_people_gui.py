@@ -10,7 +10,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from photolens.core.library import Library
 from photolens.desktop.search_bar import Chip
 from tests.desktop.helpers import shown_paths, type_query, wait_results
-from tests.faces_photos import make_people_folder
+from tests.faces_photos import item_of, make_people_folder
 
 pytest.importorskip("dlib")
 
@@ -57,7 +57,7 @@ def _select(qtbot, window, name: str) -> None:  # noqa: ANN001
 def test_name_a_face_from_the_preview_then_find_their_pictures(qtbot, make_window, people_library) -> None:  # noqa: ANN001
     lib, who = people_library
     window = make_window(lib)
-    obama = lib.people.faces_in_item(_item(lib, who["obama"][0]))[0].person_id
+    obama = lib.people.faces_in_item(item_of(lib, who["obama"][0]))[0].person_id
     results = type_query(qtbot, window, f"person:#{obama}")
     assert {Path(h.path).name for h in results.hits} == {p.name for p in who["obama"] + who["both"]}
     _select(qtbot, window, "together.jpg")
@@ -79,7 +79,7 @@ def test_name_a_face_from_the_preview_then_find_their_pictures(qtbot, make_windo
     # the astronaut's face belongs to nobody yet: naming it makes her a person
     _select(qtbot, window, "together.jpg")
     results = type_query(qtbot, window, "")  # nothing typed clears the search
-    lone = lib.people.faces_in_item(_item(lib, who["astronaut"][0]))[0]
+    lone = lib.people.faces_in_item(item_of(lib, who["astronaut"][0]))[0]
     assert lone.person is None
     window.people.name_face(lone, "Eileen")
     assert lib.people.face(lone.id).person == "Eileen"
@@ -97,7 +97,7 @@ def test_people_view_names_in_place_merges_and_opens_a_person(qtbot, make_window
     # face thumbnails arrive from a background thread
     qtbot.waitUntil(lambda: dialog.faces_shown == dialog.list.count(),
                     timeout=20_000)
-    biden = lib.people.faces_in_item(_item(lib, who["biden"][0]))[0].person_id
+    biden = lib.people.faces_in_item(item_of(lib, who["biden"][0]))[0].person_id
     row = next(i for i in range(dialog.list.count()) if dialog.list.item(i).data(Qt.ItemDataRole.UserRole + 1).id
                == biden)
     dialog.list.item(row).setText("Joe")  # what editing the name in place does
@@ -128,17 +128,12 @@ def test_people_view_names_in_place_merges_and_opens_a_person(qtbot, make_window
     assert "Merged into" in dialog.message.text()
 
 
-def _item(lib: Library, path: Path) -> int:
-    row = lib.catalog.conn.execute(
-        "SELECT i.id FROM items i JOIN files f ON f.hash = i.hash WHERE f.path = ?", (str(path.resolve()),)).fetchone()
-    return int(row[0])
-
 
 def test_names_complete_in_the_search_field_and_person_chips_remove_the_filter(qtbot, make_window,  # noqa: ANN001
                                                                               people_library) -> None:  # noqa: ANN001
     lib, who = people_library
     window = make_window(lib)
-    biden = lib.people.faces_in_item(_item(lib, who["biden"][0]))[0].person_id
+    biden = lib.people.faces_in_item(item_of(lib, who["biden"][0]))[0].person_id
     lib.people.rename(biden, "Joe Biden")
     window.people.update_names()
     field = window.search_bar.field
