@@ -152,6 +152,21 @@ def m008_text(db: Database) -> None:
     db.execute("CREATE VIRTUAL TABLE text_trigrams USING fts5(text, item_id UNINDEXED, tokenize = 'trigram')")
 
 
+@migrations()
+def m010_places(db: Database) -> None:
+    """Places (core/places): the named places the library's GPS positions are in, and each
+    item's place and position. `key` joins the names (one row per distinct place)."""
+    db.execute(
+        "CREATE TABLE places (id INTEGER PRIMARY KEY, city TEXT, metro TEXT, county TEXT, region TEXT, "
+        "country TEXT, country_code TEXT, key TEXT NOT NULL UNIQUE)"
+    )
+    db.execute(
+        "CREATE TABLE item_places (item_id INTEGER PRIMARY KEY REFERENCES items(id), "
+        "place_id INTEGER NOT NULL REFERENCES places(id), lat REAL, lon REAL)"
+    )
+    db.execute("CREATE INDEX idx_item_places_place ON item_places (place_id)")
+
+
 @dataclass(frozen=True)
 class AnalyzerItem:
     """An item as an analyzer sees it: a file with its content, and the video moment."""
@@ -702,6 +717,16 @@ def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
     if filters.camera:
         clauses.append("(lower(coalesce(f.camera_make,'') || ' ' || coalesce(f.camera_model,'')) LIKE ?)")
         params.append(f"%{filters.camera.lower()}%")
+    if filters.yearly:  # "march", "on this day": the month-day in local time, any year
+        first, end = filters.yearly
+        md = "strftime('%m-%d', f.taken_at, 'unixepoch', 'localtime')"
+        clauses.append(f"({md} >= ? {'AND' if first <= end else 'OR'} {md} < ?)")
+        params += [first, end]
+    for ids in filters.places:  # "#3,7": place ids, resolved from names by the query (core/places)
+        place_ids = [int(p) for p in ids.lstrip("#").split(",") if p.strip()]
+        clauses.append("i.id IN (SELECT ip.item_id FROM item_places ip WHERE ip.place_id IN "
+                       "(SELECT value FROM json_each(?)))")
+        params.append(json.dumps(place_ids))
     for person in filters.people:  # ids, resolved from names by the query (core/faces)
         clauses.append("i.id IN (SELECT fa.item_id FROM faces fa WHERE fa.person_id = ?)")
         params.append(int(person))

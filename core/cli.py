@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_people import add_people
 
     add_people(sub, _open)
+    from .cli_places import add_places
+
+    add_places(sub, _open)
     _add_repair(sub)
     return parser
 
@@ -289,6 +292,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
         return 0
+    if results.chips:
+        print("understood: " + " | ".join(f"{c.kind} {c.label} ({c.detail})" for c in results.chips)
+              + (f" | look for: {results.clip_text}" if results.clip_text else ""), file=sys.stderr)
     if not results.hits:
         print("no results (is anything indexed? see `photolens status`)", file=sys.stderr)
         return 0
@@ -302,6 +308,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             extra = f"  @ {h.frame_ms / 1000:.1f} s" + extra
         if h.people:
             extra += f"  [{', '.join(h.people)}]"
+        if h.place:
+            extra += f"  ({h.place})"
         print(f"{h.score:.4f}  {h.path}" + extra + ("  (weak)" if h.weak else ""))
         if h.text:
             print(f"        text: {_snippet(h.text)}")

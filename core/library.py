@@ -48,10 +48,13 @@ from .gate import OpenGate
 from .indexer import Indexer, IndexReport
 from .lock import LockUnavailableError, WriterLock
 from .ocr.store import TextIndex
+from .places.geocode import Geocoder
+from .places.store import PlaceIndex
 from .progress import Controls, ProgressCallback
 from .query.hubness import HubIndex
 from .query.model import SearchQuery, SearchResults
 from .query.search import run_search
+from .query.terms import TermsCache
 from .query.vocab import Vocabulary
 from .scanner import is_pseudo_filesystem
 from .session import ModelSession, SessionSpec
@@ -96,6 +99,7 @@ class LibraryStatus:
     analysis_error_count: int = 0
     text_pictures: int = 0  # pictures (and video frames) whose text was read (core/ocr)
     ocr: bool = True  # whether text in pictures is read (the `ocr` setting)
+    placed: int = 0  # pictures with a named place (core/places)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -108,7 +112,7 @@ class LibraryStatus:
             "notes": list(self.notes), "people": self.people, "faces": self.faces,
             "analysis_errors": [{"path": p, "analyzer": a, "reason": r} for p, a, r in self.analysis_errors],
             "analysis_error_count": self.analysis_error_count,
-            "text_pictures": self.text_pictures, "ocr": self.ocr,
+            "text_pictures": self.text_pictures, "ocr": self.ocr, "placed": self.placed,
         }
 
 
@@ -139,6 +143,8 @@ class Library:
         self._people: People | None = None
         self.read_only_reason: str | None = None  # why it opened read-only (shown when a write is refused)
         self._ocr_warned = False
+        self._geocoder: Geocoder | None = None  # its GeoNames tables load once, on first use
+        self._terms = TermsCache()  # the names the query planner knows, read again on change
         self.notes: list[str] = []
 
     # -- construction --------------------------------------------------------------------
@@ -378,7 +384,24 @@ class Library:
     def _builtin_analyzers(self) -> list[Analyzer]:
         """The analyzers every library runs, as its settings allow: faces (`faces`, when
         dlib is here) and text in pictures (`ocr`). One registered under the same name wins."""
-        return [*self._face_analyzers(), *self._text_analyzers()]
+        return [*self._face_analyzers(), *self._text_analyzers(), *self._place_analyzers()]
+
+    def _place_analyzers(self) -> list[Analyzer]:
+        """Places cost one k-d tree lookup per batch of positions (no worker process, no
+        file read): always on, when the GeoNames package is here."""
+        if "places" in self._analyzers:
+            return []
+        from .places.geocode import available
+
+        ok, why = available()
+        if not ok:
+            log.warning("places are not named: %s", why)
+            return []
+        from .places.analyzer import PlacesAnalyzer
+
+        if self._geocoder is None:
+            self._geocoder = Geocoder()
+        return [PlacesAnalyzer(self.catalog, self._geocoder)]
 
     def _face_analyzers(self) -> list[Analyzer]:
         if not self.settings.faces or "faces" in self._analyzers:
@@ -399,6 +422,11 @@ class Library:
         if self._people is None:
             self._people = People(self.catalog)
         return self._people
+
+    @property
+    def places(self) -> PlaceIndex:
+        """Where this library's pictures were taken (core/places/store.py)."""
+        return PlaceIndex(self.catalog)
 
     def _text_analyzers(self) -> list[Analyzer]:
         if not self.settings.ocr or "text" in self._analyzers:
@@ -464,7 +492,8 @@ class Library:
         with self._gate.enter():
             session = self._session  # one model for the whole query, even if a swap happens meanwhile
             return run_search(query, self.catalog, session.vectors, session.embedder, session.vocabulary,
-                              hubs=lambda: session.hubs, hubness_by_default=session.hubness_by_default())
+                              hubs=lambda: session.hubs, hubness_by_default=session.hubness_by_default(),
+                              terms=self._terms.get(self.catalog))
 
     # -- status ---------------------------------------------------------------------------
     def status(self, max_errors: int = 1000) -> LibraryStatus:
@@ -498,6 +527,7 @@ class Library:
             faces=self.people.count_faces(), analysis_errors=tuple(analysis_errors),
             analysis_error_count=analysis_error_count,
             text_pictures=TextIndex(self.catalog).count(), ocr=self.settings.ocr,
+            placed=PlaceIndex(self.catalog).count(),
         )
 
     def _vector_count(self, installed: bool) -> int:

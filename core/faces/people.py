@@ -13,7 +13,6 @@ import json
 import logging
 import threading
 import time
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import numpy as np
 
 from ..catalog import Catalog
 from ..errors import PhotolensError, QueryError
+from ..names import name_key
 from .cluster import THRESHOLD, chinese_whispers, knn_within, pairwise_within, vote
 from .detect import DESCRIPTOR_DIM, FoundFace
 
@@ -59,12 +59,6 @@ class Person:
     @property
     def label(self) -> str:
         return self.name or f"Person {self.id}"
-
-
-def name_key(name: str) -> str:
-    """How names compare: case- and accent-insensitive ("anna" is "Anna", "Zoë" is "Zoe")."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 
 
 def _clean_name(name: str) -> str:

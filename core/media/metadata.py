@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from PIL import ExifTags, Image
 
+from ..places.position import checked_position, exif_degrees
 from .decode import register_heif
 
 log = logging.getLogger(__name__)
@@ -20,6 +22,8 @@ _GPS_IFD = 0x8825
 _ORIENTATION = 0x0112
 _DATETIME_ORIGINAL = 0x9003
 _DATETIME = 0x0132
+EARLIEST_TAKEN = datetime(1900, 1, 1).timestamp()  # a "date taken" before this is a camera's unset clock
+FUTURE_SLACK_S = 2 * 86400  # time zones and clocks a little ahead: a later date is wrong
 
 
 @dataclass(frozen=True)
@@ -67,15 +71,28 @@ def _exif_time(value: object) -> float | None:
     return None
 
 
-def _gps_degrees(values: object, ref: object) -> float | None:
-    try:
-        d, m, s = (float(v) for v in values)  # type: ignore[attr-defined]
-    except (TypeError, ValueError, ZeroDivisionError):
+def checked_time(stamp: float | None, *, source: object = "") -> float | None:
+    """A date taken, if it can be right: from 1900 to today (a clock never set, a year typed
+    wrong); otherwise None, with the reason logged (the file's own date stands in)."""
+    if stamp is None:
         return None
-    deg = d + m / 60.0 + s / 3600.0
-    if _text(ref) in ("S", "W"):
-        deg = -deg
-    return round(deg, 7) if -180.0 <= deg <= 180.0 else None
+    if stamp < EARLIEST_TAKEN:
+        log.info("date taken of %s ignored: before 1900 (%s)", source or "a file", stamp)
+        return None
+    if stamp > time.time() + FUTURE_SLACK_S:
+        log.info("date taken of %s ignored: in the future (%s)", source or "a file", stamp)
+        return None
+    return stamp
+
+
+def _gps(gps: dict[int, object], source: object) -> tuple[float | None, float | None]:
+    lat = exif_degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "N", "S")
+    lon = exif_degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "E", "W")
+    if (lat is None or lon is None) and (ExifTags.GPS.GPSLatitude in gps or ExifTags.GPS.GPSLongitude in gps):
+        log.info("GPS position of %s ignored: unreadable, or without its N/S or E/W reference", source)
+        return None, None
+    position = checked_position(lat, lon, source=source)
+    return position if position else (None, None)
 
 
 def read_metadata(path: Path | str, *, fallback_time: float | None = None) -> MediaMeta:
@@ -93,12 +110,12 @@ def read_metadata(path: Path | str, *, fallback_time: float | None = None) -> Me
             if exif.get(_ORIENTATION) in (5, 6, 7, 8):
                 width, height = height, width
             sub = exif.get_ifd(_EXIF_IFD)
-            taken = _exif_time(sub.get(_DATETIME_ORIGINAL)) or _exif_time(exif.get(_DATETIME))
+            taken = checked_time(_exif_time(sub.get(_DATETIME_ORIGINAL)) or _exif_time(exif.get(_DATETIME)),
+                                 source=path)
             make, model = _text(exif.get(0x010F)), _text(exif.get(0x0110))
             gps = exif.get_ifd(_GPS_IFD)
             if gps:
-                lat = _gps_degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef))
-                lon = _gps_degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef))
+                lat, lon = _gps(gps, path)
         except Exception as exc:  # broken EXIF is common; the picture itself is still fine
             log.debug("unreadable EXIF in %s: %s", path, exc)
     return MediaMeta(
@@ -112,9 +129,11 @@ def read_video_metadata(path: Path | str, *, fallback_time: float | None = None)
     from .video import probe
 
     info = probe(path)
+    position = checked_position(*info.location, source=path) if info.location else None
     return MediaMeta(
         media_type="video", width=info.width, height=info.height,
-        taken_at=info.created_at or fallback_time, duration_s=round(info.duration_s, 3),
+        taken_at=checked_time(info.created_at, source=path) or fallback_time, duration_s=round(info.duration_s, 3),
+        gps_lat=position[0] if position else None, gps_lon=position[1] if position else None,
     )
 
 

@@ -46,6 +46,7 @@ class VideoInfo:
     duration_s: float
     created_at: float | None
     rotation: int
+    location: tuple[float, float] | None = None  # ISO 6709 from the container (phones), unchecked
 
 
 def is_video_path(path: Path | str) -> bool:
@@ -96,6 +97,16 @@ def _created_at(metadata: dict[str, str]) -> float | None:
     return stamp if stamp > 86400 else None  # 1970-01-01 is "unset" in many cameras
 
 
+def _location(metadata: dict[str, str]) -> tuple[float, float] | None:
+    """Where a phone says the video was taken (QuickTime's ISO 6709 string)."""
+    from ..places.position import parse_iso6709
+
+    for key in ("com.apple.quicktime.location.ISO6709", "location", "location-eng"):
+        if metadata.get(key):
+            return parse_iso6709(metadata[key])
+    return None
+
+
 def _upright(frame: object, rotation: int, min_side: int | None) -> Image.Image:
     w, h = frame.width, frame.height  # type: ignore[attr-defined]
     if w * h > MAX_PIXELS:
@@ -132,8 +143,9 @@ def probe(path: Path | str) -> VideoInfo:
             duration = float(stream.duration * stream.time_base)  # type: ignore[attr-defined]
         elif container.duration is not None:  # type: ignore[attr-defined]
             duration = container.duration / 1_000_000  # type: ignore[attr-defined]
+        tags = {**dict(stream.metadata), **dict(container.metadata)}  # type: ignore[attr-defined]
         created = _created_at(dict(container.metadata)) or _created_at(dict(stream.metadata))  # type: ignore[attr-defined]
-        return VideoInfo(int(w), int(h), max(0.0, duration), created, rotation)
+        return VideoInfo(int(w), int(h), max(0.0, duration), created, rotation, _location(tags))
 
 
 def sample_frames(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from PIL import Image
@@ -23,11 +24,28 @@ class Filters:
     camera: str | None = None  # substring of make or model
     people: tuple[str, ...] = ()  # names or "#12": every one of them is in the picture
     text: tuple[str, ...] = ()  # text:"wifi password": pictures whose text holds every phrase
+    places: tuple[str, ...] = ()  # place:Lisbon: names, resolved by the query to "#id,id" sets
+    yearly: tuple[str, str] | None = None  # ("03-01", "04-01"): month-days of any year (to excl.; wraps)
 
     @property
     def active(self) -> bool:
-        return bool(self.people) or bool(self.text) or any(
-            v is not None for v in (self.folder, self.after, self.before, self.media_type, self.camera))
+        return bool(self.people) or bool(self.text) or bool(self.places) or any(
+            v is not None for v in (self.folder, self.after, self.before, self.media_type, self.camera, self.yearly))
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One thing the planner understood in the query."""
+
+    kind: str  # "person" | "place" | "date" | "folder" | "camera" | "text"
+    label: str  # what it is ("Anna", "Lisbon", "summer 2019", "wifi password")
+    detail: str  # what it matched ("person, 42 pictures", "city, 30 pictures", "1 Jun 2019 - 31 Aug 2019")
+    words: str  # the query's words it stands for ("in Lisbon")
+    alternatives: tuple[str, ...] = ()  # what else the words could have meant ("folder Paris")
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "label": self.label, "detail": self.detail, "words": self.words,
+                "alternatives": list(self.alternatives)}
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,9 @@ class SearchQuery:
     # image-only queries: blend in the text of the nearest vocabulary terms ("cross the
     # modality gap"); None = the measured default (query/search.py)
     text_blend: float | None = None
+    plan: bool = True  # read names, places and dates in the words as filters (core/query/planner.py)
+    keep_words: tuple[str, ...] = ()  # chips the user removed: these words stay words for CLIP
+    today: date | None = None  # what "yesterday" and "last summer" count from (None: today)
 
     @property
     def is_empty(self) -> bool:
@@ -82,6 +103,8 @@ class SearchHit:
     duration_s: float | None = None  # videos
     moments: tuple[int, ...] = ()  # videos: the frame_ms of every sampled frame
     people: tuple[str, ...] = ()  # who is in it (named people, and "Person 12" for the others)
+    place: str | None = None  # where it was taken ("Lisbon, Portugal"), from its GPS position
+    position: tuple[float, float] | None = None  # (lat, lon)
     text: str | None = None  # the text read in the picture (its lines), None when it shows none
     text_matches: tuple[str, ...] = ()  # the picture's words the query matched (case and accents folded)
 
@@ -92,7 +115,8 @@ class SearchHit:
             "width": self.width, "height": self.height, "taken_at": self.taken_at,
             "camera": self.camera, "media_type": self.media_type, "near_duplicates": list(self.near_duplicates),
             "frame_ms": self.frame_ms, "duration_s": self.duration_s, "moments": list(self.moments),
-            "people": list(self.people),
+            "people": list(self.people), "place": self.place,
+            "position": list(self.position) if self.position else None,
             "text": self.text, "text_matches": list(self.text_matches),
         }
 
@@ -105,6 +129,8 @@ class SearchResults:
     elapsed_ms: float
     no_good_match: bool = False
     suggestions: tuple[Suggestion, ...] = ()
+    chips: tuple[Chip, ...] = ()  # what the planner read in the words (people, places, dates, ...)
+    clip_text: str = ""  # the words left for CLIP to rank by
 
     @property
     def strong(self) -> tuple[SearchHit, ...]:

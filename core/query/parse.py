@@ -1,17 +1,19 @@
 """Query text syntax: words, -negatives, and filters.
 
     beach sunset -people after:2019 before:2021-06 in:Holidays type:image camera:canon
-    person:Anna person:"Ben Smith" person:#12
+    person:Anna person:"Ben Smith" person:#12 place:Lisbon place:"New York"
     text:"wifi password" (pictures whose text, read by OCR, holds the phrase)
 
-Quoted phrases keep their spaces ("-\"red car\""). Unknown `key:value` tokens stay words.
+Double-quoted phrases keep their spaces ("-\"red car\"", person:"Ben Smith"); an
+apostrophe is a letter ("new year's eve"). Unknown `key:value` tokens stay words. The
+words left are what the query planner (core/query/planner.py) reads: it knows which of
+them were quoted.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ..errors import QueryError
@@ -31,24 +33,61 @@ def _parse_date(value: str) -> float:
     raise QueryError(f"Cannot read the date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
 
 
-def _split(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:  # unbalanced quotes: fall back to plain words
-        return text.replace('"', " ").replace("'", " ").split()
+_TOKEN = re.compile(r'(?:[^\s"]*"[^"]*"[^\s"]*)+|[^\s"]+')
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of the query as typed (a quoted phrase is one word)."""
+
+    text: str
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: tuple[Word, ...]
+    negatives: tuple[str, ...]
+    filters: Filters
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\s+", " ", " ".join(w.text for w in self.words)).strip()
+
+
+def _split(text: str) -> list[tuple[str, bool]]:
+    """Tokens with their double quotes removed, and whether the token was all one quoted
+    phrase. An unbalanced quote is dropped (its words stay words)."""
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    out = []
+    for token in _TOKEN.findall(text):
+        quoted = len(token) > 1 and token.startswith('"') and token.endswith('"') and token.count('"') == 2
+        bare = token.replace('"', "")
+        if bare.strip():
+            out.append((bare, quoted))
+    return out
 
 
 def parse_query(text: str, base: Filters | None = None) -> tuple[str, tuple[str, ...], Filters]:
     """Split query text into (positive words, negative phrases, filters)."""
+    parsed = parse_words(text, base)
+    return parsed.text, parsed.negatives, parsed.filters
+
+
+def parse_words(text: str, base: Filters | None = None) -> ParsedQuery:
+    """The query's explicit syntax (filters, -negatives) read; the other words kept in order."""
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
     filters = base or Filters()
-    words: list[str] = []
+    words: list[Word] = []
     negatives: list[str] = []
-    for token in _split(text.replace("\x00", " ")):
+    for token, quoted in _split(text.replace("\x00", " ")):
         key, sep, value = token.partition(":")
         k = key.lower()
-        if sep and value and k in ("after", "since", "from"):
+        if quoted:
+            words.append(Word(" ".join(token.split()), True))
+        elif sep and value and k in ("after", "since", "from"):
             filters = replace(filters, after=_parse_date(value))
         elif sep and value and k in ("before", "until"):
             filters = replace(filters, before=_parse_date(value))
@@ -68,6 +107,9 @@ def parse_query(text: str, base: Filters | None = None) -> tuple[str, tuple[str,
         elif sep and value and k in ("person", "people", "who"):
             if value not in filters.people:
                 filters = replace(filters, people=(*filters.people, value))
+        elif sep and value and k in ("place", "where", "at"):
+            if value not in filters.places:
+                filters = replace(filters, places=(*filters.places, value))
         elif sep and k == "text":
             if not value.strip():
                 raise QueryError('text: needs words to look for in pictures, e.g. text:"wifi password"')
@@ -75,5 +117,5 @@ def parse_query(text: str, base: Filters | None = None) -> tuple[str, tuple[str,
         elif token.startswith("-") and len(token) > 1:
             negatives.append(token[1:])
         else:
-            words.append(token)
-    return re.sub(r"\s+", " ", " ".join(words)).strip(), tuple(negatives), filters
+            words.append(Word(token))
+    return ParsedQuery(tuple(words), tuple(negatives), filters)

@@ -12,12 +12,15 @@ import numpy as np
 from ..catalog import Catalog
 from ..embed.base import Embedder, l2_normalize
 from ..ocr.store import TextIndex, matched_words
+from ..places.store import PlaceIndex
 from ..vectors import VectorStore
 from . import hubness, text_fusion
 from .encode import QueryEncoder
 from .model import Filters, SearchHit, SearchQuery, SearchResults
-from .parse import parse_query
+from .parse import parse_words
+from .planner import QueryPlan, plan_query
 from .rank import Suggestion, collapse_near_duplicates, mmr, suggest
+from .terms import LibraryTerms
 from .vocab import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -57,20 +60,23 @@ def blend_pseudo_caption(q: np.ndarray, terms: np.ndarray, weight: float) -> np.
 def run_search(
     query: SearchQuery, catalog: Catalog, vectors: VectorStore, embedder: Embedder, vocab: Vocabulary | None = None,
     hubs: Callable[[], hubness.HubIndex] | None = None, hubness_by_default: bool = False,
+    terms: LibraryTerms | None = None,
 ) -> SearchResults:
     """`hubs` gives the hubness statistics when the correction is on: for word queries when
-    `hubness_by_default` (the model ships a query bank), or when the query asks for it."""
+    `hubness_by_default` (the model ships a query bank), or when the query asks for it.
+    `terms`: the library's names for the planner (read from the catalog when None)."""
     start = time.perf_counter()
-    text, negatives, filters = parse_query(query.text, query.filters)
-    negatives = tuple(query.negatives) + negatives
-    filters = _resolve_people(filters, catalog)
     index = TextIndex(catalog)
+    plan, typed_negatives = _plan(query, catalog, index, terms)
+    text, filters, chips = plan.clip_text, plan.filters, plan.chips
+    negatives = tuple(query.negatives) + typed_negatives
+    filters = _resolve_places(_resolve_people(filters, catalog), catalog)
     phrase = text_fusion.filter_items(index, filters)
     visual = query.image is not None or query.sketch is not None or bool(query.like_items)
     # text:"..." alone: CLIP ranks the pictures that show the phrase by the phrase itself
     clip_text = text or ("" if visual else " ".join(filters.text))
     if not (clip_text or visual) and filters.active:  # person:Anna, type:video alone: a listing
-        return _browse(query, filters, catalog, start)
+        return replace(_browse(query, filters, catalog, start), chips=chips, clip_text=text)
     q = QueryEncoder(embedder, catalog).encode(query, clip_text, negatives)
     blend = TEXT_BLEND_DEFAULT if query.text_blend is None else query.text_blend
     image_only = not text and query.sketch is None and (query.image is not None or query.like_items)
@@ -81,7 +87,8 @@ def run_search(
     if filters.active:
         allowed = catalog.item_ids_matching(filters, phrase.items if phrase is not None else None)
         if not len(allowed):
-            return SearchResults((), query, 0, (time.perf_counter() - start) * 1000, no_good_match=True)
+            return SearchResults((), query, 0, (time.perf_counter() - start) * 1000, no_good_match=True,
+                                 chips=chips, clip_text=text)
     limit = max(1, query.limit)
     fetch = max(limit * 2 + len(query.like_items), TYPICAL_RANK) * (3 if negatives else 1)
     exclude = set(query.like_items) | set(query.unlike_items)
@@ -119,7 +126,35 @@ def run_search(
     elapsed = (time.perf_counter() - start) * 1000
     log.debug("search %r: %d hits in %.1f ms", query.text, len(hits), elapsed)
     searched = len(vectors) if allowed is None else len(allowed)
-    return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions)
+    return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions, chips, text)
+
+
+def _plan(query: SearchQuery, catalog: Catalog, index: TextIndex,
+          terms: LibraryTerms | None) -> tuple[QueryPlan, tuple[str, ...]]:
+    """The query's syntax read, then its words planned into filters (unless it asks not);
+    and the -negatives typed."""
+    parsed = parse_words(query.text, query.filters)
+    if not query.plan:
+        return QueryPlan(parsed.text, parsed.filters, ()), parsed.negatives
+    shown = None
+    if any(w.quoted for w in parsed.words) and index.available and index.count():
+        def shown(phrase: str) -> bool:
+            return bool(index.phrase_items(phrase).items)
+    plan = plan_query(parsed, terms if terms is not None else LibraryTerms.read(catalog), today=query.today,
+                      keep=query.keep_words, text_shown=shown)
+    if plan.chips:
+        log.debug("planned %r: %s -> %r", query.text, [c.label for c in plan.chips], plan.clip_text)
+    return plan, parsed.negatives
+
+
+def _resolve_places(filters: Filters, catalog: Catalog) -> Filters:
+    """place:Lisbon -> "#ids" of the places called so (PlaceNotFoundError says which there are)."""
+    if not filters.places or all(p.startswith("#") for p in filters.places):
+        return filters
+    places = PlaceIndex(catalog)
+    out = tuple(p if p.startswith("#") else "#" + ",".join(str(i) for i in places.resolve(p).place_ids)
+                for p in filters.places)
+    return replace(filters, places=out)
 
 
 def _resolve_people(filters: Filters, catalog: Catalog) -> Filters:
@@ -197,6 +232,7 @@ def _hits(groups: list[list[int]], keys: np.ndarray, sims: np.ndarray, weak: np.
     videos = [fs[0].hash for fs in files.values() if fs and fs[0].media_type == "video" and fs[0].hash]
     moments = catalog.frame_times(videos) if videos else {}
     people = catalog.people_in_items([int(keys[g[0]]) for g in groups])
+    places = PlaceIndex(catalog).for_items(int(keys[g[0]]) for g in groups)
     hits: list[SearchHit] = []
     for group in groups:
         lead = int(keys[group[0]])
@@ -213,7 +249,8 @@ def _hits(groups: list[list[int]], keys: np.ndarray, sims: np.ndarray, weak: np.
             media_type=first.media_type, near_duplicates=near,
             frame_ms=int(frame_ms[group[0]]) if first.media_type == "video" else None,
             duration_s=first.duration_s, moments=moments.get(first.hash or "", ()),
-            people=people.get(lead, ()),
+            people=people.get(lead, ()), place=places[lead].place.label if lead in places else None,
+            position=(places[lead].lat, places[lead].lon) if lead in places else None,
         ))
     return hits
 
