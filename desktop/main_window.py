@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self.people.connect_preview()
         sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
         sb.text_replaced.connect(lambda text: c.set_text(text, immediate=True))
+        sb.plan_chip_removed.connect(c.keep_words)
         w = self.index_worker
         w.progress.connect(lambda prog: self.index_status.show_progress(prog, w.paused))
         w.progress.connect(self._refresh_while_indexing)
@@ -361,6 +362,7 @@ class MainWindow(QMainWindow):
         self.banner.dismiss("model")
         self.model.set_results(results)
         self.search_bar.show_suggestions(getattr(results, "suggestions", ()))
+        self.search_bar.show_plan(results.chips)
         self.statusBar().showMessage(
             f"Searched {formatting.count(results.searched, 'image')} in {results.elapsed_ms:.0f} ms"
             + (" · indexing continues" if self.index_worker.running else ""), 8000)
@@ -370,6 +372,7 @@ class MainWindow(QMainWindow):
 
     def _on_search_failed(self, exc: BaseException) -> None:
         self.statusBar().clearMessage()
+        self.search_bar.show_plan(())
         if isinstance(exc, ModelNotFoundError | ModelFormatError):
             self._show_model_missing(exc)
         else:
@@ -378,6 +381,7 @@ class MainWindow(QMainWindow):
     def _on_cleared(self) -> None:
         self.model.clear()
         self.search_bar.show_suggestions(())
+        self.search_bar.show_plan(())
         self.preview.show_hit(None)
         self.statusBar().clearMessage()
         self._show_empty()
@@ -430,6 +434,17 @@ class MainWindow(QMainWindow):
     # -- results ------------------------------------------------------------------------------
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self.preview.show_hit(self.model.hit(self.results_view.currentIndex()))
+
+    def open_places(self) -> None:
+        """The Places list (Ctrl+Shift+L): a pick searches that place."""
+        from .places_view import PlacesDialog
+
+        places = self.library.places
+        dialog = PlacesDialog(places.everywhere(), places.countries(), places.count(),
+                              lambda text: self.search.set_text(text, immediate=True), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._places_dialog = dialog
+        dialog.show()
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About Photolens",

@@ -165,7 +165,7 @@ class PreviewPane(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._form = form
-        for name in ("Folder", "File size", "Dimensions", "Taken", "Camera", "Type", "Moment", "People", "Match",
+        for name in ("Folder", "File size", "Dimensions", "Taken", "Place", "Camera", "Type", "Moment", "People", "Match",
                      "Copies", "Similar"):
             label = QLabel(page)
             label.setWordWrap(True)
@@ -248,6 +248,9 @@ class PreviewPane(QWidget):
         if video:
             values["Moment"] = self._moment_text(hit)
         self._form.setRowVisible(self.fields["Moment"], video)
+        values["Place"] = hit.place or ""
+        self._form.setRowVisible(self.fields["Place"], bool(hit.place))
+        self.fields["Place"].setToolTip(f"{hit.position[0]:.5f}, {hit.position[1]:.5f}" if hit.position else "")
         self.strip.show_moments(hit.path, hit.moments if video else (), hit.frame_ms)
         for name, value in values.items():
             self.fields[name].setText(value)

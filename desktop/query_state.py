@@ -38,6 +38,7 @@ class QueryState:
     unlike_items: tuple[int, ...] = ()
     filters: Filters = field(default_factory=Filters)
     limit: int = DEFAULT_LIMIT
+    keep_words: tuple[str, ...] = ()  # understood parts the user removed (their chips' ×): plain words
 
     @property
     def is_empty(self) -> bool:
@@ -65,4 +66,5 @@ class QueryState:
             sketch_weight=sketch_weight_for(self.sketch_balance),
             limit=self.limit,
             suggest=bool(self.text.strip()),
+            keep_words=self.keep_words,
         )

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from photolens.core.errors import DecodeError
 from photolens.core.media.video import is_video_path, read_frame
+from photolens.core.query.model import Chip as PlanChip
 from photolens.core.query.rank import Suggestion
 
 from .images import mime_has_image, pil_to_qimage
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CHIP_ICON = 22
 MAX_SUGGESTIONS = 6
+KIND_MARKS = {"person": "👤", "place": "📍", "date": "📅", "folder": "📁", "camera": "📷", "text": "🔤"}
 
 
 class Chip(QFrame):
@@ -72,6 +74,7 @@ class SearchBar(QWidget):
     image_clicked = Signal()
     suggestion_clicked = Signal(str)  # a refined query text
     text_replaced = Signal(str)  # the query text with a part removed (a person chip's ×)
+    plan_chip_removed = Signal(str)  # the words of an understood part the user does not want read so
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -89,6 +92,8 @@ class SearchBar(QWidget):
 
         self._chips = QHBoxLayout()
         self._chips.setSpacing(4)
+        self._plan_chips = QHBoxLayout()  # what the engine understood in the words (results' chips)
+        self._plan_chips.setSpacing(4)
         self.image_button = QPushButton("Image…", self)
         self.image_button.setToolTip("Search with an example picture (or drop one on the window, or paste one)")
         self.image_button.clicked.connect(self.image_clicked)
@@ -99,6 +104,7 @@ class SearchBar(QWidget):
         row = QHBoxLayout()
         row.setSpacing(6)
         row.addLayout(self._chips)
+        row.addLayout(self._plan_chips)
         row.addWidget(self.field, 1)
         row.addWidget(self.image_button)
         row.addWidget(self.sketch_button)
@@ -146,6 +152,23 @@ class SearchBar(QWidget):
             chip.setToolTip(f"Only pictures with {name} in them")
             chip.removed.connect(lambda t=token, text=state.text: self.text_replaced.emit(without_token(text, t)))
             self._chips.addWidget(chip)
+
+    def show_plan(self, chips: Sequence[PlanChip]) -> None:
+        """What the engine read in the words: 'person Anna', 'place Lisbon', 'date 2019', each
+        with what it matched; × reads its words as plain words again."""
+        _clear(self._plan_chips)
+        for chip in chips:
+            widget = Chip(f"{KIND_MARKS.get(chip.kind, '')} {chip.label}".strip(), None, self)
+            widget.setObjectName("planChip")
+            tip = f"{chip.kind.capitalize()}: {chip.detail} (from “{chip.words}”)"
+            if chip.alternatives:
+                tip += "\nCould also be: " + ", ".join(chip.alternatives)
+            widget.setToolTip(tip + "\n× reads these words as words")
+            widget.removed.connect(lambda w=chip.words: self.plan_chip_removed.emit(w))
+            self._plan_chips.addWidget(widget)
+
+    def plan_chip_texts(self) -> list[str]:
+        return [w.label.text() for w in _widgets(self._plan_chips) if isinstance(w, Chip)]
 
     def show_suggestions(self, suggestions: Sequence[Suggestion]) -> None:
         """'Maybe:' refinements the engine found among the results; a click searches them."""

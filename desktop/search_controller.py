@@ -54,7 +54,13 @@ class SearchController(QObject):
         """Typing waits for a pause; Enter passes immediate=True."""
         if text == self.state.text and not immediate:
             return
-        self._update(immediate, text=text)
+        keep = self.state.keep_words if text == self.state.text else ()  # removed chips belong to their query
+        self._update(immediate, text=text, keep_words=keep)
+
+    def keep_words(self, words: str) -> None:
+        """An understood part's chip was removed: its words count as plain words again."""
+        if words and words not in self.state.keep_words:
+            self._update(keep_words=(*self.state.keep_words, words))
 
     def set_image(self, image: Path | QImage, label: str = "") -> None:
         if not label:

@@ -46,6 +46,7 @@ class WindowCommands(Protocol):
     def set_group_similar(self, on: bool) -> None: ...
     def set_ranking(self, **changes: object) -> None: ...
     def show_about(self) -> None: ...
+    def open_places(self) -> None: ...
     def close(self) -> bool: ...
     def menuBar(self) -> QMenuBar: ...  # noqa: N802 - Qt's name
     def window(self) -> QWidget: ...
@@ -62,6 +63,7 @@ class WindowActions:
     open_image: QAction
     sketch: QAction
     people: QAction
+    places: QAction
     folders: QAction
     model: QAction
     pause: QAction
@@ -103,6 +105,7 @@ def build_actions(w: WindowCommands) -> WindowActions:
         open_image=act("Search with image file…", w.choose_query_image, QKeySequence.StandardKey.Open),
         sketch=act("Sketch pad…", w.dialogs.open_sketch_pad, "Ctrl+K", "Draw what you are looking for"),
         people=act("People…", w.people.open_people, "Ctrl+P", "Everyone in your pictures: name them, see their pictures"),
+        places=act("Places…", w.open_places, "Ctrl+Shift+L", "Where your pictures were taken, with counts"),
         folders=act("Folders…", w.dialogs.open_folders, "Ctrl+Shift+F", "Add or remove folders"),
         model=act("Model…", w.dialogs.open_model, None, "Which model reads your pictures"),
         pause=act("Pause indexing", w.index_worker.toggle_pause, None),
@@ -148,7 +151,7 @@ def build_actions(w: WindowCommands) -> WindowActions:
     file_menu.addSeparator()
     file_menu.addAction(a.quit)
     search_menu = bar.addMenu("&Search")
-    for action in (a.find, a.open_image, a.paste_image, a.sketch, a.people, a.clear):
+    for action in (a.find, a.open_image, a.paste_image, a.sketch, a.people, a.places, a.clear):
         search_menu.addAction(action)
     result_menu = bar.addMenu("&Result")
     for action in (a.open_result, a.reveal, a.copy_path, a.copy_image, a.copy_text):
