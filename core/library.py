@@ -493,7 +493,7 @@ class Library:
             session = self._session  # one model for the whole query, even if a swap happens meanwhile
             return run_search(query, self.catalog, session.vectors, session.embedder, session.vocabulary,
                               hubs=lambda: session.hubs, hubness_by_default=session.hubness_by_default(),
-                              terms=self._terms.get(self.catalog))
+                              terms=self._terms.get(self.catalog), background=session.background)
 
     # -- status ---------------------------------------------------------------------------
     def status(self, max_errors: int = 1000) -> LibraryStatus:

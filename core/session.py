@@ -21,7 +21,7 @@ import numpy as np
 from .analyzers import Analyzer, HubnessAnalyzer
 from .catalog import Catalog
 from .config import Settings
-from .embed.base import Embedder
+from .embed.base import Embedder, l2_normalize
 from .embed.model_files import QUERY_BANK_FILE, ModelFolder
 from .embed.onnx_backend import OnnxEmbedder
 from .embed.registry import resolve
@@ -34,6 +34,7 @@ from .vectors import VectorStore
 log = logging.getLogger(__name__)
 
 # settings a session is built from: a change in any of them means a new session
+BACKGROUND_SAMPLE = 2048  # library vectors a query is scored against for its cutoff (~0.2 ms)
 MODEL_SETTINGS = ("model", "model_path", "backend", "device", "decode_workers")
 
 
@@ -69,6 +70,7 @@ class ModelSession:
         self._vocab: Vocabulary | None = None
         self._hubs: HubIndex | None = None
         self._ships_bank: bool | None = None
+        self._background: tuple[int, np.ndarray] | None = None  # (library size then, sample)
         self._guard = threading.RLock()
 
     # -- the model -------------------------------------------------------------------------
@@ -162,6 +164,20 @@ class ModelSession:
                 emb = self.embedder
                 self._hubs = HubIndex(self.catalog, emb.model_id, self.vocabulary.bank, emb.config.logit_scale)
             return self._hubs
+
+    def background(self) -> np.ndarray:
+        """Unit vectors of a fixed random sample of the library (BACKGROUND_SAMPLE at most):
+        what a query scores on pictures at large, for the result cutoff (core/query/cutoff.py).
+        Drawn again when the library has grown or shrunk by a tenth."""
+        store = self.vectors
+        size = len(store)
+        with self._guard:
+            if self._background is None or abs(size - self._background[0]) > 0.1 * max(1, self._background[0]):
+                keys = store.keys()
+                pick = np.random.default_rng(0).choice(len(keys), min(BACKGROUND_SAMPLE, len(keys)), replace=False)
+                sample = l2_normalize(store.vectors(np.sort(keys[pick]))) if len(pick) else np.zeros((0, 1), np.float32)
+                self._background = (size, sample.astype(np.float32))
+            return self._background[1]
 
     def analyzers(self) -> list[Analyzer]:
         """The analyzers this model brings: hub scores against its query bank."""

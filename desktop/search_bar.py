@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 CHIP_ICON = 22
 MAX_SUGGESTIONS = 6
-KIND_MARKS = {"person": "👤", "place": "📍", "date": "📅", "folder": "📁", "camera": "📷", "text": "🔤"}
+# words, not emoji: many desktops have no colour emoji font (they draw as empty boxes)
+KIND_WORDS = {"person": "With", "place": "In", "date": "When", "folder": "Folder", "camera": "Camera",
+              "text": "Text"}
 
 
 class Chip(QFrame):
@@ -148,7 +150,7 @@ class SearchBar(QWidget):
                 parts.append(f"less like {unlikes}")
             self._add_chip(", ".join(parts).capitalize(), self.remove_likes)
         for token, name in person_tokens(state.text):
-            chip = Chip(f"👤 {name}", None, self)
+            chip = Chip(f"With: {name}", None, self)
             chip.setToolTip(f"Only pictures with {name} in them")
             chip.removed.connect(lambda t=token, text=state.text: self.text_replaced.emit(without_token(text, t)))
             self._chips.addWidget(chip)
@@ -158,7 +160,7 @@ class SearchBar(QWidget):
         with what it matched; × reads its words as plain words again."""
         _clear(self._plan_chips)
         for chip in chips:
-            widget = Chip(f"{KIND_MARKS.get(chip.kind, '')} {chip.label}".strip(), None, self)
+            widget = Chip(f"{KIND_WORDS.get(chip.kind, chip.kind.capitalize())}: {chip.label}", None, self)
             widget.setObjectName("planChip")
             tip = f"{chip.kind.capitalize()}: {chip.detail} (from “{chip.words}”)"
             if chip.alternatives:
