@@ -8,6 +8,7 @@ oracle by tests/bench/oracle_eval.py before it is on by default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,10 +80,17 @@ def _kmeans(x: np.ndarray, k: int, iters: int = 10) -> np.ndarray:
 
 
 def suggest(
-    query_text: str, top_vecs: np.ndarray, terms: list[str], term_vecs: np.ndarray, *, clusters: int = 3, min_size: int = 3
+    query_text: str, top_vecs: np.ndarray, terms: list[str], term_vecs: np.ndarray, *, clusters: int = 3,
+    min_size: int = 3, query_vec: np.ndarray | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None, tries: int = 3,
 ) -> list[Suggestion]:
     """Cluster the top results; name each cluster by the term nearest its centroid that
-    is not already in the query and does not name the other clusters better."""
+    is not already in the query and does not name the other clusters better.
+
+    With `query_vec` and `embed` (the text tower), a refinement is kept only if its query
+    is closer to its cluster than the query itself was (the first of `tries` terms that
+    is; none: no suggestion for that cluster), so a chip never leads away from its
+    pictures ("a red circle pink" for red circles)."""
     if len(top_vecs) < clusters * min_size:
         return []
     labels = _kmeans(l2_normalize(top_vecs), clusters)
@@ -97,16 +105,45 @@ def suggest(
     term_scores = cent @ term_vecs.T  # clusters x terms
     # distinctive: how much better a term fits this cluster than the others
     distinct = term_scores - (term_scores.sum(axis=0, keepdims=True) - term_scores) / max(clusters - 1, 1)
-    out: list[Suggestion] = []
+    picks: list[tuple[int, list[str]]] = []
     used: set[str] = set()
     for j in np.argsort(sizes)[::-1]:
         if sizes[j] < min_size:
             continue
+        options: list[str] = []
         for t in np.argsort(-distinct[j]):
             term = terms[int(t)]
-            if term.lower() in words or term in used:
+            if term.lower() in words or term in used or set(term.lower().split()) & words:
                 continue
-            used.add(term)
-            out.append(Suggestion(term, f"{query_text} {term}".strip(), int(sizes[j])))
-            break
+            options.append(term)
+            if len(options) >= (tries if embed is not None else 1):
+                break
+        used.update(options[:1])
+        picks.append((int(j), options))
+    if embed is not None and query_vec is not None:
+        return _checked(query_text, query_vec, picks, cent, sizes, embed)
+    return [Suggestion(opts[0], f"{query_text} {opts[0]}".strip(), int(sizes[j])) for j, opts in picks if opts]
+
+
+def _checked(query_text: str, query_vec: np.ndarray, picks: list[tuple[int, list[str]]], cent: np.ndarray,
+             sizes: list[int], embed: Callable[[list[str]], np.ndarray]) -> list[Suggestion]:
+    """The first option of each cluster whose refined query is nearer its centroid than
+    the query was (one batch through the text tower)."""
+    texts = [f"{query_text} {term}".strip() for _, options in picks for term in options]
+    if not texts:
+        return []
+    vecs = l2_normalize(np.asarray(embed(texts), dtype=np.float32))
+    out: list[Suggestion] = []
+    taken: set[str] = set()
+    i = 0
+    for j, options in picks:
+        before = float(cent[j] @ query_vec)
+        chosen = None
+        for term in options:
+            if chosen is None and term not in taken and float(cent[j] @ vecs[i]) > before:
+                chosen = term
+            i += 1
+        if chosen is not None:
+            taken.add(chosen)
+            out.append(Suggestion(chosen, f"{query_text} {chosen}".strip(), int(sizes[j])))
     return out

@@ -20,6 +20,7 @@ from .model import Filters, SearchHit, SearchQuery, SearchResults
 from .parse import parse_words
 from .planner import QueryPlan, plan_query
 from .rank import Suggestion, collapse_near_duplicates, mmr, suggest
+from .suggestions import metadata_suggestions
 from .terms import LibraryTerms
 from .vocab import Vocabulary
 
@@ -125,9 +126,11 @@ def run_search(
     hits = _with_text(_hits(groups, keys, sims, weak, frame_ms, catalog), index,
                       evidence.spellings | (phrase.spellings if phrase is not None else frozenset()))
     suggestions: tuple[Suggestion, ...] = ()
-    if query.suggest and vocab is not None and text:
-        top = vecs[: min(SUGGEST_FROM, int((~weak).sum()) or SUGGEST_FROM)]
-        suggestions = tuple(suggest(text, top, vocab.terms, vocab.vectors))
+    if query.suggest and text:
+        strong = vecs[~weak][:SUGGEST_FROM]  # refinements of the good results only
+        named = suggest(text, strong, vocab.terms, vocab.vectors, query_vec=q,
+                         embed=embedder.embed_texts) if vocab is not None else []
+        suggestions = (*metadata_suggestions(text, hits, chips), *named)
     elapsed = (time.perf_counter() - start) * 1000
     log.debug("search %r: %d hits in %.1f ms", query.text, len(hits), elapsed)
     searched = len(vectors) if allowed is None else len(allowed)

@@ -1,0 +1,128 @@
+"""What a click on a suggestion, and one or two rounds of "more like this" / "less like
+this", gain on the oracle gallery (96 JPEGs, every shape x colour twice).
+
+- Suggestions: the query is a colour alone ("red"); the target is one shape of that
+  colour. If a "Maybe:" chip names the target's shape, the user clicks it. Reported:
+  how often such a chip was offered, and the target's recall@5 before and after the
+  click; also how many chips the closeness check (core/query/rank.py) dropped.
+- Feedback: the query is "a <colour> <shape>". Each round the user marks the best
+  relevant result in the top 10 "more like this" and the best irrelevant one in the top 5
+  "less like this". Reported: recall@5 of the relevant pictures not marked yet, before
+  and after one and two rounds (the marked ones leave the results, so they do not count).
+
+    python tests/bench/feedback_eval.py [--json OUT]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from photolens.core.query.model import SearchQuery  # noqa: E402
+from tests.bench.common import REPO, base_parser, machine_info, print_machine, write_json  # noqa: E402
+from tests.e2e import oracle_gallery as og  # noqa: E402
+from tests.oracle import scenes as sc  # noqa: E402
+
+ORACLE = REPO / "tests" / "fixtures" / "models" / "oracle"
+K = 5
+
+
+def ranked(lib, query: SearchQuery) -> list[tuple[str, int]]:  # noqa: ANN001 - a Library
+    q = dataclasses.replace(query, limit=50, collapse_duplicates=False, hubness=False)
+    return [(og.relative_name(h.path), h.item_id) for h in lib.search(q).hits]
+
+
+def recall(names: list[str], relevant: set[str]) -> float:
+    return len(set(names[:K]) & relevant) / min(K, len(relevant)) if relevant else float("nan")
+
+
+def suggestion_gain(lib, manifest: dict[str, sc.Scene]) -> dict[str, float]:  # noqa: ANN001
+    offered, before, after = 0, [], []
+    chips = 0
+    for kind in sc.KINDS:
+        for colour in sc.COLOURS:
+            target = {n for n, s in manifest.items() if s.has(kind=kind, colour=colour)}
+            results = lib.search(SearchQuery(text=colour, limit=50, collapse_duplicates=False, suggest=True))
+            chips += len(results.suggestions)
+            names = [og.relative_name(h.path) for h in results.hits]
+            before.append(recall(names, target))
+            chip = next((s for s in results.suggestions if kind in s.label.split()), None)
+            if chip is None:
+                after.append(before[-1])
+                continue
+            offered += 1
+            clicked = [n for n, _ in ranked(lib, SearchQuery(text=chip.query))]
+            after.append(recall(clicked, target))
+    pairs = len(sc.KINDS) * len(sc.COLOURS)
+    return {"queries": pairs, "offered": offered / pairs, "chips_per_query": chips / pairs,
+            "recall_before": float(np.mean(before)), "recall_after": float(np.mean(after))}
+
+
+def feedback_gain(lib, manifest: dict[str, sc.Scene], *, vague: bool = False) -> dict[str, float]:  # noqa: ANN001
+    """vague: the query is the colour alone and the target one shape of it (where marking
+    results has something to add); else the query names both."""
+    rounds: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    base_same: dict[int, list[float]] = {1: [], 2: []}
+    for kind in sc.KINDS:
+        for colour in sc.COLOURS:
+            relevant = {n for n, s in manifest.items() if s.has(kind=kind, colour=colour)}
+            query = SearchQuery(text=colour if vague else f"a {colour} {kind}")
+            first = ranked(lib, query)
+            rounds[0].append(recall([n for n, _ in first], relevant))
+            likes: tuple[int, ...] = ()
+            unlikes: tuple[int, ...] = ()
+            marked: set[str] = set()
+            current = first
+            for r in (1, 2):
+                good = next(((n, i) for n, i in current[:10] if n in relevant and n not in marked), None)
+                bad = next(((n, i) for n, i in current[:K] if n not in relevant and n not in marked), None)
+                if good is not None:
+                    likes += (good[1],)
+                    marked.add(good[0])
+                if bad is not None:
+                    unlikes += (bad[1],)
+                    marked.add(bad[0])
+                remaining = relevant - marked
+                if not remaining:
+                    break
+                current = ranked(lib, dataclasses.replace(query, like_items=likes, unlike_items=unlikes))
+                rounds[r].append(recall([n for n, _ in current], remaining))
+                # the same pictures left, ranked by the query alone (marked ones removed)
+                base_same[r].append(recall([n for n, _ in first if n not in marked], remaining))
+    return {"recall_start": float(np.mean(rounds[0])),
+            **{f"round{r}_recall": float(np.mean(rounds[r])) for r in (1, 2) if rounds[r]},
+            **{f"round{r}_without_feedback": float(np.mean(base_same[r])) for r in (1, 2) if base_same[r]},
+            **{f"round{r}_queries": len(rounds[r]) for r in (1, 2)}}
+
+
+def main() -> int:
+    args = base_parser(__doc__ or "").parse_args()
+    info = machine_info()
+    print_machine(info, "suggestions and more/less like this on the oracle gallery")
+    with tempfile.TemporaryDirectory() as tmp:
+        lib, manifest = og.index_gallery(Path(tmp) / "gallery", Path(tmp) / "data", ORACLE)
+        with lib:
+            s = suggestion_gain(lib, manifest)
+            f = feedback_gain(lib, manifest)
+            v = feedback_gain(lib, manifest, vague=True)
+    print(f"suggestions ({s['queries']} colour-only queries): a chip naming the target shape offered in "
+          f"{s['offered']:.0%}, {s['chips_per_query']:.1f} chips per query; target recall@{K} "
+          f"{s['recall_before']:.3f} -> {s['recall_after']:.3f} after the click")
+    for name, r in (("precise", f), ("vague", v)):
+        print(f"feedback, {name} queries: recall@{K} {r['recall_start']:.3f} at the start; after one round "
+              f"{r.get('round1_recall', 0):.3f} (the query alone on the same pictures: "
+              f"{r.get('round1_without_feedback', 0):.3f}, {r['round1_queries']} queries); after two "
+              f"{r.get('round2_recall', 0):.3f} (alone: {r.get('round2_without_feedback', 0):.3f}, "
+              f"{r['round2_queries']} queries)")
+    write_json(args.json, {"machine": info, "suggestions": s, "feedback": f, "feedback_vague": v})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
