@@ -35,6 +35,7 @@ from photolens.core.progress import IndexProgress
 from photolens.core.query.model import SearchResults
 
 from . import formatting, window_state
+from .date_histogram import DateHistogram
 from .desktop_actions import DesktopActions
 from .filter_bar import FilterBar
 from .images import image_from_mime, mime_has_image
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.search_bar.field.setAcceptDrops(False)  # dropped files become image queries (window)
         self.filter_bar = FilterBar(self)
         self.banner = Banner(self)
+        self.histogram = DateHistogram(self)
         self.results_view = ResultsView(self)
         self.results_view.setModel(self.model)
         self.empty = EmptyState(self)
@@ -114,6 +116,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.search_bar)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.banner)
+        layout.addWidget(self.histogram)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.dialogs = WindowDialogs(self)
@@ -162,6 +165,7 @@ class MainWindow(QMainWindow):
         sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
         sb.text_replaced.connect(lambda text: c.set_text(text, immediate=True))
         sb.plan_chip_removed.connect(c.keep_words)
+        self.histogram.picked.connect(self.narrow_to_date)
         w = self.index_worker
         w.progress.connect(lambda prog: self.index_status.show_progress(prog, w.paused))
         w.progress.connect(self._refresh_while_indexing)
@@ -363,6 +367,7 @@ class MainWindow(QMainWindow):
         self.model.set_results(results)
         self.search_bar.show_suggestions(getattr(results, "suggestions", ()))
         self.search_bar.show_plan(results.chips)
+        self.histogram.show_hits(self.model.hits)
         self.statusBar().showMessage(
             f"Searched {formatting.count(results.searched, 'image')} in {results.elapsed_ms:.0f} ms"
             + (" · indexing continues" if self.index_worker.running else ""), 8000)
@@ -382,6 +387,7 @@ class MainWindow(QMainWindow):
         self.model.clear()
         self.search_bar.show_suggestions(())
         self.search_bar.show_plan(())
+        self.histogram.show_hits(())
         self.preview.show_hit(None)
         self.statusBar().clearMessage()
         self._show_empty()
@@ -392,6 +398,17 @@ class MainWindow(QMainWindow):
 
     def _on_show_weak(self, show: bool) -> None:
         self.model.set_show_weak(show)
+        self.histogram.show_hits(self.model.hits)
+
+    def narrow_to_date(self, when: str) -> None:
+        """A histogram bar was clicked: the query gets that year or month (a 'When:' chip),
+        in place of the time it named before."""
+        text = self.search.state.text
+        last = self.search.last_results
+        for chip in last.chips if last is not None else ():
+            if chip.kind == "date":
+                text = text.replace(chip.words, " ")
+        self.search.set_text(" ".join(f"{text} {when}".split()), immediate=True)
 
     def _after_rows_changed(self) -> None:
         m = self.model

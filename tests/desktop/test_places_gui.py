@@ -71,3 +71,21 @@ def test_places_list_searches_a_place_and_the_preview_says_where(qtbot, make_win
     qtbot.waitUntil(lambda: window.preview.hit is not None)
     assert window.preview.fields["Place"].text() == "Paris, France"
     assert not window.preview.fields["Place"].isHidden()
+
+
+def test_the_date_histogram_narrows_the_query_on_click(qtbot, make_window, geo_library: Library) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QPoint, Qt
+
+    window = make_window(geo_library)
+    type_query(qtbot, window, "Lisbon")
+    bars = window.histogram.bars
+    assert window.histogram.isVisible()
+    assert [b.key for b in bars][0] == "2018-05" and bars[-1].key == "2019-05"  # by month: within two years
+    assert [b.count for b in bars if b.count] == [1, 2]
+    width = window.histogram.width() / len(bars)
+    x = int((len(bars) - 0.5) * width)
+    wait_results(qtbot, window, lambda: qtbot.mouseClick(window.histogram, Qt.MouseButton.LeftButton,
+                                                         pos=QPoint(x, window.histogram.height() - 20)))
+    assert window.search_bar.text() == "Lisbon 2019-05"
+    assert window.search_bar.plan_chip_texts() == ["In: Lisbon", "When: 2019-05"]
+    assert sorted(Path(p).name for p in shown_paths(window)) == ["lisbon-2019-0.jpg", "lisbon-2019-1.jpg"]
