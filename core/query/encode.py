@@ -27,6 +27,14 @@ from .model import ImageSource, SearchQuery
 
 COMPOSE_ALPHA = 1.0
 COMPOSE_BASE = "a photo"
+# "More / less like this" with words (and no example image): Rocchio's update in CLIP's
+# space, q = words + LIKE_WEIGHT x liked - UNLIKE_WEIGHT x unliked (unit vectors). On the
+# oracle (tests/bench/feedback_eval.py, one round) the relevant pictures not yet marked
+# reached recall@5 0.750 from 0.271 for a vague query ("red" for red circles; treating the
+# liked pictures as a composed example, 0.625), and 0.958 for a precise one, where marking
+# has nothing to add (0.979 unmarked; as a composed example, 0.812).
+LIKE_WEIGHT = 0.75
+UNLIKE_WEIGHT = 0.15
 _CLAUSES = re.compile(r"(?<=[.!?;,])\s+|\s+(?=(?:and|with|but|while)\s)")
 
 
@@ -102,7 +110,11 @@ class QueryEncoder:
         images = [load_query_image(query.image)] if query.image is not None else []
         image_vec = l2_normalize(self.embedder.embed_images(images)[0]) if images else None
         like_vec = self._items(query.like_items)
-        if like_vec is not None:
+        rocchio = text_vec is not None and image_vec is None and query.sketch is None
+        if like_vec is not None and rocchio:
+            assert text_vec is not None
+            text_vec = l2_normalize(text_vec + LIKE_WEIGHT * like_vec)
+        elif like_vec is not None:
             image_vec = like_vec if image_vec is None else l2_normalize(image_vec + like_vec)
         sketch_vec = None
         if query.sketch is not None:
@@ -129,5 +141,5 @@ class QueryEncoder:
             q = l2_normalize(q - query.negative_weight * neg_vec)
         unlike = self._items(query.unlike_items)
         if unlike is not None:
-            q = l2_normalize(q - query.negative_weight * unlike)
+            q = l2_normalize(q - (UNLIKE_WEIGHT if rocchio else query.negative_weight) * unlike)
         return q

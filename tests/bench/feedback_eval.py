@@ -43,16 +43,34 @@ def recall(names: list[str], relevant: set[str]) -> float:
 
 
 def suggestion_gain(lib, manifest: dict[str, sc.Scene]) -> dict[str, float]:  # noqa: ANN001
-    offered, before, after = 0, [], []
-    chips = 0
+    """The visual chips (core/query/rank.suggest) for colour-only queries, named from a
+    vocabulary of the oracle's words (shapes, colours; the app's everyday bank has no
+    shape words), with and without the closeness check."""
+    from photolens.core.embed.base import l2_normalize
+    from photolens.core.query.rank import suggest
+
+    session = lib._session  # noqa: SLF001 - the bench looks inside the engine
+    embedder = session.embedder
+    terms = [*sc.KINDS, *sc.COLOURS, "small", "large", "striped", "dotted"]
+    term_vecs = l2_normalize(embedder.embed_texts(terms))
+    offered = checked_total = unchecked_total = failing = 0
+    before, after = [], []
     for kind in sc.KINDS:
         for colour in sc.COLOURS:
             target = {n for n, s in manifest.items() if s.has(kind=kind, colour=colour)}
-            results = lib.search(SearchQuery(text=colour, limit=50, collapse_duplicates=False, suggest=True))
-            chips += len(results.suggestions)
+            results = lib.search(SearchQuery(text=colour, limit=50, collapse_duplicates=False))
+            strong = [h for h in results.hits if not h.weak][:40]
             names = [og.relative_name(h.path) for h in results.hits]
             before.append(recall(names, target))
-            chip = next((s for s in results.suggestions if kind in s.label.split()), None)
+            vecs = l2_normalize(session.vectors.vectors(np.array([h.item_id for h in strong], np.uint64))) \
+                if strong else np.zeros((0, term_vecs.shape[1]), np.float32)
+            q = l2_normalize(embedder.embed_texts([colour])[0])
+            plain = suggest(colour, vecs, terms, term_vecs)
+            checked = suggest(colour, vecs, terms, term_vecs, query_vec=q, embed=embedder.embed_texts)
+            unchecked_total += len(plain)
+            checked_total += len(checked)
+            failing += len({s.label for s in plain} - {s.label for s in checked})
+            chip = next((s for s in checked if s.label == kind), None)
             if chip is None:
                 after.append(before[-1])
                 continue
@@ -60,7 +78,8 @@ def suggestion_gain(lib, manifest: dict[str, sc.Scene]) -> dict[str, float]:  # 
             clicked = [n for n, _ in ranked(lib, SearchQuery(text=chip.query))]
             after.append(recall(clicked, target))
     pairs = len(sc.KINDS) * len(sc.COLOURS)
-    return {"queries": pairs, "offered": offered / pairs, "chips_per_query": chips / pairs,
+    return {"queries": pairs, "offered": offered / pairs, "chips_per_query": checked_total / pairs,
+            "unchecked_per_query": unchecked_total / pairs, "dropped_share": failing / max(1, unchecked_total),
             "recall_before": float(np.mean(before)), "recall_after": float(np.mean(after))}
 
 
@@ -111,9 +130,10 @@ def main() -> int:
             s = suggestion_gain(lib, manifest)
             f = feedback_gain(lib, manifest)
             v = feedback_gain(lib, manifest, vague=True)
-    print(f"suggestions ({s['queries']} colour-only queries): a chip naming the target shape offered in "
-          f"{s['offered']:.0%}, {s['chips_per_query']:.1f} chips per query; target recall@{K} "
-          f"{s['recall_before']:.3f} -> {s['recall_after']:.3f} after the click")
+    print(f"suggestions ({s['queries']} colour-only queries): {s['unchecked_per_query']:.1f} chips per query "
+          f"unchecked, {s['dropped_share']:.0%} of them led away from their cluster and are dropped "
+          f"({s['chips_per_query']:.1f} left); a chip naming the target shape offered in {s['offered']:.0%}; "
+          f"target recall@{K} {s['recall_before']:.3f} -> {s['recall_after']:.3f} after clicking it (when offered)")
     for name, r in (("precise", f), ("vague", v)):
         print(f"feedback, {name} queries: recall@{K} {r['recall_start']:.3f} at the start; after one round "
               f"{r.get('round1_recall', 0):.3f} (the query alone on the same pictures: "

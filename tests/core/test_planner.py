@@ -160,3 +160,27 @@ def test_apostrophes_and_unbalanced_quotes() -> None:
     assert parse_words("new year's eve").text == "new year's eve"
     assert parse_words('"unbalanced quote').text == "unbalanced quote"
     assert [w.quoted for w in parse_words('a "b c" d').words] == [False, True, False]
+
+
+def test_terms_are_read_again_when_names_change_and_not_on_every_file(tmp_path) -> None:  # noqa: ANN001
+    from photolens.core.catalog import Catalog
+    from photolens.core.query.terms import TermsCache
+
+    now = [0.0]
+    catalog = Catalog(tmp_path / "catalog.db")
+    cache = TermsCache(clock=lambda: now[0])
+    assert cache.get(catalog).people == {}
+    with catalog.conn:
+        catalog.conn.execute("INSERT INTO people (name, name_key, hidden) VALUES ('Anna', 'anna', 0)")
+    assert "anna" in cache.get(catalog).people  # a new name counts at once
+    folder = catalog.add_folder("/photos")
+    with catalog.conn:
+        catalog.conn.execute("INSERT INTO files (folder_id, path, status) VALUES (?, '/photos/Holidays/a.jpg', "
+                             "'indexed')", (folder,))
+    assert "holidays" not in cache.get(catalog).folders  # files: read again only after MAX_AGE_S
+    now[0] += TermsCache.MAX_AGE_S + 1
+    assert "holidays" in cache.get(catalog).folders
+    with catalog.conn:
+        catalog.conn.execute("UPDATE people SET name = 'Anne', name_key = 'anne'")
+    assert "anne" in cache.get(catalog).people and "anna" not in cache.get(catalog).people
+    catalog.close()
