@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         sb.image_clicked.connect(self.choose_query_image)
         sb.field.installEventFilter(self)
         c.state_changed.connect(sb.show_state)
+        c.state_changed.connect(lambda _state: self.banner.dismiss("query"))  # it was about the old query
         c.results_ready.connect(self._show_results)
         c.failed.connect(self._on_search_failed)
         c.cleared.connect(self._on_cleared)
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._after_rows_changed)
         self.model.rowsInserted.connect(self._after_rows_changed)
         self.results_view.selectionModel().selectionChanged.connect(self._on_selection)
+        self.results_view.selectionModel().currentChanged.connect(lambda *_: self._on_selection())
         self.results_view.open_requested.connect(self.results.open_index)
         self.results_view.escape_pressed.connect(self.clear_search)
         self.results_view.context_menu_requested.connect(
@@ -401,6 +403,8 @@ class MainWindow(QMainWindow):
         elif m.weak_count:
             summary += f" · {m.weak_count:,} weaker"
         self.filter_bar.set_summary(summary)
+        if not m.rowCount():
+            self.preview.show_hit(None)
         if m.rowCount():
             self.stack.setCurrentIndex(GRID_PAGE)
         elif hidden:
@@ -428,8 +432,12 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(EMPTY_PAGE)
 
     # -- results ------------------------------------------------------------------------------
-    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        self.preview.show_hit(self.model.hit(self.results_view.currentIndex()))
+    def _on_selection(self, *_changed: QItemSelection) -> None:
+        """The preview shows the current result, and nothing when there is none (no picture
+        of an older query under "Nothing found")."""
+        hit = self.model.hit(self.results_view.currentIndex())
+        if hit != self.preview.hit or hit is None:
+            self.preview.show_hit(hit)
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About Photolens",

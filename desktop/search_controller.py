@@ -51,10 +51,16 @@ class SearchController(QObject):
             self._debounce.start()
 
     def set_text(self, text: str, *, immediate: bool = False) -> None:
-        """Typing waits for a pause; Enter passes immediate=True."""
+        """Typing waits for a pause; Enter passes immediate=True.
+
+        New words are a new query: "more / less like this" picked among the old query's
+        results go (an example picture or a sketch stays: words refine it)."""
         if text == self.state.text and not immediate:
             return
-        self._update(immediate, text=text)
+        changes: dict[str, object] = {"text": text}
+        if text.strip() != self.state.text.strip():
+            changes.update(like_items=(), unlike_items=())
+        self._update(immediate, **changes)
 
     def set_image(self, image: Path | QImage, label: str = "") -> None:
         if not label:
