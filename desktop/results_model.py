@@ -61,6 +61,7 @@ class ResultsModel(QAbstractListModel):
         self._sort = SortOrder.RELEVANCE
         self._more_possible = False
         self._expanded: set[str] = set()  # paths of groups shown opened (near-identical shots)
+        self.grid_px = GRID_PX  # the thumbnail size the grid asks for (the view sets it: cell x DPR)
         loader.thumbnail_ready.connect(self._on_thumbnail)
 
     # -- contents ----------------------------------------------------------------------------
@@ -88,6 +89,14 @@ class ResultsModel(QAbstractListModel):
     def clear(self) -> None:
         self.set_results(None)
 
+
+    def set_grid_px(self, px: int) -> None:
+        """Thumbnails of another size (the cells grew, or the window moved to a HiDPI screen)."""
+        if px != self.grid_px:
+            self.grid_px = px
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0),
+                                      [ThumbnailRole, FailedRole])
 
     def _set_rows(self, rows: list[SearchHit]) -> None:
         self._rows = rows
@@ -185,9 +194,9 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return Path(hit.path).name
         if role == ThumbnailRole:
-            return self._loader.pixmap(hit.path, GRID_PX, hit.frame_ms or 0)
+            return self._loader.pixmap(hit.path, self.grid_px, hit.frame_ms or 0)
         if role == FailedRole:
-            return self._loader.failed(hit.path, GRID_PX, hit.frame_ms or 0)
+            return self._loader.failed(hit.path, self.grid_px, hit.frame_ms or 0)
         if role == MomentRole:
             return f"\u25b6 {formatting.clock(hit.frame_ms / 1000)}" if hit.frame_ms is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -239,7 +248,7 @@ class ResultsModel(QAbstractListModel):
 
     def _on_thumbnail(self, path: str, size: int) -> None:
         row = self._row_of.get(path)
-        if row is not None and size == GRID_PX:
+        if row is not None and size == self.grid_px:
             index = self.index(row, 0)
             self.dataChanged.emit(index, index, [ThumbnailRole, FailedRole])
 

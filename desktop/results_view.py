@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -26,7 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .results_model import FailedRole, GroupRole, MomentRole, ThumbnailRole, WeakRole
+from .results_model import FailedRole, GroupRole, MomentRole, ResultsModel, ThumbnailRole, WeakRole
+from .thumbnail_loader import grid_px_for
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +167,18 @@ class ResultsView(QListView):
     def zoom(self, steps: int) -> None:
         self.set_cell_size(self._target_cell + 24 * steps)
 
+    def layout_width(self) -> int:
+        """The width the columns share: the view's, less the vertical scroll bar whether it
+        shows or not (a scroll bar appearing must not push the last column to a new row,
+        leaving a blank strip and a clipped last row)."""
+        bar = 0
+        if self.verticalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+            bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self.verticalScrollBar())
+        return max(1, self.width() - 2 * self.frameWidth() - bar - 2)
+
     def _relayout(self) -> None:
         """Spread the columns over the full width (no ragged gap on the right)."""
-        width = max(1, self.viewport().width() - 2)
+        width = self.layout_width()
         columns = max(1, width // self._target_cell)
         cell = max(MIN_CELL // 2, width // columns)
         size = QSize(cell, cell)
@@ -166,10 +186,27 @@ class ResultsView(QListView):
             self.delegate.cell = size
             self.setGridSize(size)
             self.scheduleDelayedItemsLayout()
+            QTimer.singleShot(0, self.keep_current_in_view)
+        model = self.model()
+        if isinstance(model, ResultsModel):
+            model.set_grid_px(grid_px_for(cell - 2 * PADDING, self.devicePixelRatioF()))
+
+    @property
+    def columns(self) -> int:
+        return max(1, self.layout_width() // max(1, self.delegate.cell.width()))
+
+    def keep_current_in_view(self) -> None:
+        if self.currentIndex().isValid():
+            self.scrollTo(self.currentIndex())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         self._relayout()
         super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.ScreenChangeInternal, QEvent.Type.DevicePixelRatioChange):
+            self._relayout()  # sharp thumbnails on the new screen
+        super().changeEvent(event)
 
     # -- input -------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
