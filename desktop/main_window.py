@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from photolens.core.errors import ModelFormatError, ModelNotFoundError
+from photolens.core.indexer import IndexReport
 from photolens.core.library import Library, LibraryStatus
 from photolens.core.progress import IndexProgress
 from photolens.core.query.model import SearchResults
@@ -185,6 +186,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message(" ".join(self.library.notes), kind="note")
         self.refresh_status()
         self.people.update_names()
+        self.search.refresh()  # no query yet: the library, newest first
         if welcome and not self.library.read_only and not self.library.folders():
             QTimer.singleShot(0, self.dialogs.open_welcome)
             return
@@ -254,7 +256,8 @@ class MainWindow(QMainWindow):
 
     def _on_indexing_finished(self, report: object) -> None:
         """A run or a live batch ended (files changed, a folder went offline or came back)."""
-        self.search.refresh()
+        if not self.search.browsing or _changed_anything(report):
+            self.search.refresh()
         self.refresh_status()
 
     def _on_worker_failed(self, exc: BaseException) -> None:
@@ -338,8 +341,8 @@ class MainWindow(QMainWindow):
         if watched is self.search_bar.field and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Down and self.model.rowCount():
                 self.results_view.setFocus()
-                if not self.results_view.currentIndex().isValid():
-                    self.results_view.setCurrentIndex(self.model.index(0, 0))
+                if not self.results_view.currentIndex().isValid() and self.model.hits:
+                    self.results_view.setCurrentIndex(self.model.index_of(self.model.hits[0].path))
                 return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
@@ -360,15 +363,19 @@ class MainWindow(QMainWindow):
 
     def _show_results(self, results: SearchResults) -> None:
         self.banner.dismiss("query")
-        self.banner.dismiss("model")
         self.model.set_results(results)
-        self.search_bar.show_suggestions(getattr(results, "suggestions", ()))
-        self.statusBar().showMessage(
-            f"Searched {formatting.count(results.searched, 'image')} in {results.elapsed_ms:.0f} ms"
-            + (" · indexing continues" if self.index_worker.running else ""), 8000)
+        if results.query.is_empty:  # the library view: nothing was searched
+            self.search_bar.show_suggestions(())
+        else:
+            self.banner.dismiss("model")
+            self.search_bar.show_suggestions(getattr(results, "suggestions", ()))
+            self.statusBar().showMessage(
+                f"Searched {formatting.count(results.searched, 'image')} in {results.elapsed_ms:.0f} ms"
+                + (" · indexing continues" if self.index_worker.running else ""), 8000)
         self._after_rows_changed()
-        if self.model.rowCount() and not self.results_view.currentIndex().isValid():
-            self.results_view.setCurrentIndex(self.model.index(0, 0))
+        hits = self.model.hits
+        if hits and not self.results_view.currentIndex().isValid():
+            self.results_view.setCurrentIndex(self.model.index_of(hits[0].path))  # (row 0: a month heading)
 
     def _on_search_failed(self, exc: BaseException) -> None:
         self.statusBar().clearMessage()
@@ -378,11 +385,9 @@ class MainWindow(QMainWindow):
             self.banner.show_message(describe_error(exc), kind="query")
 
     def _on_cleared(self) -> None:
-        self.model.clear()
+        """The query went: the library view follows (SearchController lists it)."""
         self.search_bar.show_suggestions(())
-        self.preview.show_hit(None)
         self.statusBar().clearMessage()
-        self._show_empty()
 
     def _on_sort(self, order: object) -> None:
         self.model.set_sort_order(order)  # type: ignore[arg-type]
@@ -395,6 +400,15 @@ class MainWindow(QMainWindow):
         m = self.model
         if m.results is None:
             self.filter_bar.set_summary("")
+            return
+        if m.browsing:
+            self.filter_bar.set_summary(
+                f"{formatting.count(m.results.searched, 'picture or video', 'pictures and videos')}, newest first")
+            if m.rowCount():
+                self.stack.setCurrentIndex(GRID_PAGE)
+            else:
+                self.preview.show_hit(None)
+                self._show_empty()
             return
         hidden = 0 if m.show_weak else m.weak_count
         summary = formatting.count(m.strong_count, "good match", "good matches")
@@ -443,3 +457,11 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About Photolens",
                           "<b>Photolens</b><br>Find your photos by words, by example, or by sketch.<br>"
                           "Everything stays on this computer.")
+
+
+def _changed_anything(report: object) -> bool:
+    """Whether an indexing run changed what the library lists (the start-up scan mostly does not)."""
+    if not isinstance(report, IndexReport):
+        return True
+    return bool(report.new or report.changed or report.deleted or report.embedded or report.reused
+                or report.offline_folders)

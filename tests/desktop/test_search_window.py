@@ -28,7 +28,6 @@ def test_window_shows_fast_and_typing_a_query_fills_the_grid(qtbot, make_window,
 
     monkeypatch.setattr(ModelSession, "_make_embedder", recording)
     window = make_window(library)
-    assert window.stack.currentWidget() is window.empty
     results = type_query(qtbot, window, "a red circle")
     # the window shows at once: the model loads off the GUI thread (no timing: CI machines vary)
     assert loaded_on and threading.main_thread() not in loaded_on
@@ -114,9 +113,9 @@ def test_keyboard_focus_arrows_enter_and_escape(qtbot, window) -> None:  # noqa:
     assert view.currentIndex().row() == 1
     qtbot.keyClick(view, Qt.Key.Key_Return)
     assert window.desktop.opened == [window.model.hits[1].path]
-    qtbot.keyClick(view, Qt.Key.Key_Escape)
-    assert window.search_bar.field.text() == "" and window.model.rowCount() == 0
-    assert window.stack.currentWidget() is window.empty
+    qtbot.keyClick(view, Qt.Key.Key_Escape)  # back to the library view
+    assert window.search_bar.field.text() == ""
+    qtbot.waitUntil(lambda: window.model.browsing and len(window.model.hits) == 24, timeout=5000)
 
 
 def test_double_click_opens_and_the_preview_acts(qtbot, window) -> None:  # noqa: ANN001
