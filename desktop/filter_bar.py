@@ -134,6 +134,16 @@ class FilterBar(QWidget):
             after=after, before=before, media_type=self.kind.currentData() or None,
         )
 
+    def clear_filters(self) -> None:
+        """Every folder, any date, photos and videos (one change, one search)."""
+        for combo in (self.folder, self.when, self.kind):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        for widget in (self.start, self.and_label, self.end):
+            widget.setVisible(False)
+        self._emit_filters()
+
     def sort_order(self) -> SortOrder:
         return SortOrder(self.sort.currentData())
 

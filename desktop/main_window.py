@@ -37,6 +37,7 @@ from photolens.core.query.model import SearchResults
 
 from . import formatting, window_state
 from .desktop_actions import DesktopActions
+from .empty_states import EmptyStates
 from .filter_bar import FilterBar
 from .images import image_from_mime, mime_has_image
 from .index_status import IndexStatusWidget
@@ -118,6 +119,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.dialogs = WindowDialogs(self)
+        self.empty_states = EmptyStates(self.empty, add_folders=self.dialogs.open_folders,
+                                        set_up_model=self.dialogs.open_model,
+                                        clear_filters=self.filter_bar.clear_filters, back_to_library=self.clear_search)
         self.people = PeopleActions(self)
         self.results = ResultActions(self)
         self.actions_ = build_actions(self)
@@ -241,8 +245,11 @@ class MainWindow(QMainWindow):
             self._show_model_missing(None)
         else:
             self.banner.dismiss("model")
-        if self.stack.currentIndex() == EMPTY_PAGE and self.search.state.is_empty:
-            self._show_empty()
+        if self.stack.currentIndex() == EMPTY_PAGE:
+            if self.search.state.is_empty:
+                self._show_empty()
+            elif self.empty.key in ("none", "no-folders", "no-model", "reading"):  # a search found nothing
+                self._after_rows_changed()
 
     def _on_indexing_running(self, running: bool) -> None:
         self.index_status.set_running(running)
@@ -349,8 +356,8 @@ class MainWindow(QMainWindow):
     def _on_searching(self, searching: bool) -> None:
         if searching:
             self.statusBar().showMessage("Searching…")
-            if self.stack.currentIndex() == EMPTY_PAGE and self.empty.key in ("start", "no-folders"):
-                self.empty.show_state("searching", "Searching…", "The first search also loads the model.")
+            if self.stack.currentIndex() == EMPTY_PAGE and self.empty.key not in ("no-model", "no-folders"):
+                self.empty_states.searching()
 
     def _refresh_while_indexing(self, progress: IndexProgress) -> None:
         last = self.search.last_results
@@ -383,6 +390,9 @@ class MainWindow(QMainWindow):
             self._show_model_missing(exc)
         else:
             self.banner.show_message(describe_error(exc), kind="query")
+        if self.stack.currentIndex() == EMPTY_PAGE or not self.model.rowCount():
+            self.empty_states.failed(exc)  # not "Searching…" for good
+            self.stack.setCurrentIndex(EMPTY_PAGE)
 
     def _on_cleared(self) -> None:
         """The query went: the library view follows (SearchController lists it)."""
@@ -427,22 +437,11 @@ class MainWindow(QMainWindow):
                                   "Show weaker matches", lambda: self.filter_bar.show_weak.setChecked(True))
             self.stack.setCurrentIndex(EMPTY_PAGE)
         else:
-            self.empty.show_state("none", "Nothing found",
-                                  "Try other words, fewer filters, or another example picture.")
+            self.empty_states.nothing_found(self.status_info, self.index_worker.running, self.search.state.filters)
             self.stack.setCurrentIndex(EMPTY_PAGE)
 
     def _show_empty(self) -> None:
-        status = self.status_info
-        if status is not None and not status.folders:
-            self.empty.show_state("no-folders", "No folders yet",
-                                  "Add the folders where your pictures are; Photolens indexes them in the background.",
-                                  "Add folders…", self.dialogs.open_folders)
-        else:
-            self.empty.show_state(
-                "start", "Search your pictures",
-                "Describe what you remember: <i>red car in the snow</i>, <i>birthday cake -candles</i><br>"
-                "Drop or paste a picture to find similar ones, or <b>sketch</b> it (Ctrl+K).<br><br>"
-                "Narrow down with the filters, or type <i>after:2019</i>, <i>in:Holidays</i>, <i>type:image</i>.")
+        self.empty_states.library(self.status_info, self.index_worker.running, self.search.state.filters)
         self.stack.setCurrentIndex(EMPTY_PAGE)
 
     # -- results ------------------------------------------------------------------------------
