@@ -53,6 +53,7 @@ from .search_controller import SearchController
 from .search_worker import SearchWorker
 from .tasks import TaskRunner, describe_error
 from .thumbnail_loader import ThumbnailLoader
+from .viewer import ViewerWidget
 from .window_actions import build_actions
 from .window_dialogs import WindowDialogs
 
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self.viewer = ViewerWidget(self.loader, central)  # a result full-window (Enter, double-click)
         self.dialogs = WindowDialogs(self)
         self.empty_states = EmptyStates(self.empty, add_folders=self.dialogs.open_folders,
                                         set_up_model=self.dialogs.open_model,
@@ -160,11 +162,12 @@ class MainWindow(QMainWindow):
         self.model.rowsInserted.connect(self._after_rows_changed)
         self.results_view.selectionModel().selectionChanged.connect(self._on_selection)
         self.results_view.selectionModel().currentChanged.connect(lambda *_: self._on_selection())
-        self.results_view.open_requested.connect(self.results.open_index)
+        self.results_view.open_requested.connect(self.results.view_index)
         self.results_view.escape_pressed.connect(self.clear_search)
         self.results_view.context_menu_requested.connect(
             lambda index, pos: self.results.context_menu(index, pos, self.actions_))
         self.results.connect_preview()
+        self.results.connect_viewer(self.viewer)
         self.people.connect_preview()
         sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
         sb.text_replaced.connect(lambda text: c.set_text(text, immediate=True))

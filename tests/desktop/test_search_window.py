@@ -111,8 +111,11 @@ def test_keyboard_focus_arrows_enter_and_escape(qtbot, window) -> None:  # noqa:
     assert view.hasFocus() and view.currentIndex().row() == 0
     qtbot.keyClick(view, Qt.Key.Key_Right)
     assert view.currentIndex().row() == 1
-    qtbot.keyClick(view, Qt.Key.Key_Return)
-    assert window.desktop.opened == [window.model.hits[1].path]
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # the built-in viewer, full-window
+    assert window.viewer.isVisible() and window.viewer.hit == window.model.hits[1]
+    assert window.desktop.opened == []
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Escape)
+    assert not window.viewer.isVisible() and view.hasFocus()
     qtbot.keyClick(view, Qt.Key.Key_Escape)  # back to the library view
     assert window.search_bar.field.text() == ""
     qtbot.waitUntil(lambda: window.model.browsing and len(window.model.hits) == 24, timeout=5000)
@@ -130,6 +133,9 @@ def test_double_click_opens_and_the_preview_acts(qtbot, window) -> None:  # noqa
     assert not window.preview.fields["Moment"].isVisible()  # pictures have no moment
     assert not window.preview.strip.isVisible()
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.viewer.isVisible() and window.viewer.hit == hit
+    window.viewer.close_viewer()
+    window.preview.buttons["open"].click()  # the default app
     assert window.desktop.opened[-1] == hit.path
     window.preview.buttons["reveal"].click()
     assert window.desktop.revealed == [hit.path]
