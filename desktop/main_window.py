@@ -39,6 +39,8 @@ from . import formatting, window_state
 from .desktop_actions import DesktopActions
 from .empty_states import EmptyStates
 from .filter_bar import FilterBar
+from .folder_tree import subfolders
+from .help_dialogs import LOG_FILE, LogDialog, ShortcutsDialog, shortcut_rows
 from .images import image_from_mime, mime_has_image
 from .index_status import IndexStatusWidget
 from .index_worker import IndexWorker
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.loader = ThumbnailLoader(library.data_dir / "thumbnails", threads=thumbnail_threads, parent=self)
         self.model = ResultsModel(self.loader, self)
         self.status_info: LibraryStatus | None = None
+        self._subfolders: dict[str, list[str]] = {}  # the folder filter's tree
         self._shut_down = False
         self._last_live_refresh = 0.0
 
@@ -234,7 +237,10 @@ class MainWindow(QMainWindow):
 
     def _show_status(self, status: LibraryStatus) -> None:
         self.status_info = status
-        self.filter_bar.set_folders(list(status.folders))
+        self.filter_bar.set_folders(list(status.folders), self._subfolders)
+        roots = [f.path for f in status.folders]
+        self.io.submit(lambda: subfolders(roots), lambda found: self._show_subfolders(status, found),
+                       lambda exc: log.warning("cannot list subfolders: %s", describe_error(exc)), name="subfolders")
         self.index_status.set_errors(status.error_count)
         if not self.index_worker.running:
             offline = sum(1 for f in status.folders if not f.online)
@@ -253,6 +259,11 @@ class MainWindow(QMainWindow):
                 self._show_empty()
             elif self.empty.key in ("none", "no-folders", "no-model", "reading"):  # a search found nothing
                 self._after_rows_changed()
+
+    def _show_subfolders(self, status: LibraryStatus, found: dict[str, list[str]]) -> None:
+        if found != self._subfolders:
+            self._subfolders = found
+            self.filter_bar.set_folders(list(status.folders), found)
 
     def _on_indexing_running(self, running: bool) -> None:
         self.index_status.set_running(running)
@@ -455,10 +466,21 @@ class MainWindow(QMainWindow):
         if hit != self.preview.hit or hit is None:
             self.preview.show_hit(hit)
 
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(shortcut_rows(self.actions()), self)
+        dialog.open()
+        return dialog
+
+    def show_log(self) -> LogDialog:
+        dialog = LogDialog(self.library.data_dir / LOG_FILE, self.desktop.reveal, self)
+        dialog.open()
+        return dialog
+
     def show_about(self) -> None:
         QMessageBox.about(self, "About Photolens",
                           "<b>Photolens</b><br>Find your photos by words, by example, or by sketch.<br>"
-                          "Everything stays on this computer.")
+                          "Everything stays on this computer.<br><br>"
+                          f"Library: {self.library.data_dir}<br>Log: {self.library.data_dir / LOG_FILE}")
 
 
 def _changed_anything(report: object) -> bool:
