@@ -43,6 +43,10 @@ def apply_colour_scheme(app: QApplication, scheme: Qt.ColorScheme | None = None)
     scheme = app.styleHints().colorScheme() if scheme is None else scheme
     dark = scheme == Qt.ColorScheme.Dark
     app.setPalette(dark_palette() if dark else app.style().standardPalette())
+    sheet = app.styleSheet()
+    if sheet:  # palette(...) in the style sheet is resolved when it is set: set it again
+        app.setStyleSheet("")
+        app.setStyleSheet(sheet)
     log.debug("colour scheme: %s", "dark" if dark else "light")
     return dark
 

@@ -384,6 +384,7 @@ class MainWindow(QMainWindow):
 
     def _show_results(self, results: SearchResults) -> None:
         self.banner.dismiss("query")
+        self.preview.browsing = results.query.is_empty
         self.model.set_results(results)
         if results.query.is_empty:  # the library view: nothing was searched
             self.search_bar.show_suggestions(())

@@ -140,6 +140,7 @@ class PreviewPane(QWidget):
         self.setObjectName("previewPane")
         self._loader = loader
         self.hit: SearchHit | None = None
+        self.browsing = False  # the window lists the library (no query): no match score to show
         # the faces of a hit's picture (the window reads them from the library)
         self.faces_provider: Callable[[SearchHit], list[Face]] | None = None
         loader.thumbnail_ready.connect(self._on_thumbnail)
@@ -249,6 +250,7 @@ class PreviewPane(QWidget):
             "Match": f"{hit.score:.3f}" + (" (weak)" if hit.weak else ""),
             "Copies": "none" if not hit.duplicates else formatting.count(len(hit.duplicates), "other copy", "other copies"),
         }
+        self._form.setRowVisible(self.fields["Match"], not self.browsing)  # a listing scores nothing
         video = hit.frame_ms is not None
         self._best_ms = hit.frame_ms
         if video:

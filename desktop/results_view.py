@@ -132,12 +132,13 @@ def _paint_header(painter: QPainter, option: QStyleOptionViewItem, header: Month
     font.setBold(True)
     font.setPointSizeF(font.pointSizeF() * 1.15)
     painter.setFont(font)
-    painter.setPen(palette.color(QPalette.ColorRole.Text))
+    active = QPalette.ColorGroup.Active  # (a heading is not an enabled item: not the greyed colours)
+    painter.setPen(palette.color(active, QPalette.ColorRole.Text))
     align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
     painter.drawText(rect, align, header.label)
     width = painter.fontMetrics().horizontalAdvance(header.label)
     painter.setFont(option.font)  # type: ignore[attr-defined]
-    painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+    painter.setPen(palette.color(active, QPalette.ColorRole.PlaceholderText))
     painter.drawText(rect.adjusted(width + 10, 0, 0, -1), align, f"{header.count:,}")
     painter.restore()
 

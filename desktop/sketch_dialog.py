@@ -66,6 +66,7 @@ class SketchPadDialog(QWidget):
         self.pen_button.setChecked(True)
         self.pen_button.toggled.connect(lambda on: self.canvas.set_eraser(not on))
         tools.addSpacing(8)
+        colour_row = QHBoxLayout()  # a row of its own: the pad is docked, and narrow
         self.colour_buttons: dict[str, QToolButton] = {}
         colours = QButtonGroup(self)
         for name, value in PALETTE:
@@ -77,9 +78,9 @@ class SketchPadDialog(QWidget):
             button.clicked.connect(lambda _=False, v=value: self._pick_colour(v))
             colours.addButton(button)
             self.colour_buttons[name] = button
-            tools.addWidget(button)
+            colour_row.addWidget(button)
+        colour_row.addStretch(1)
         self.colour_buttons["black"].setChecked(True)
-        tools.addSpacing(8)
         widths = QButtonGroup(self)
         for label, width in WIDTHS:
             button = QToolButton(self)
@@ -95,8 +96,8 @@ class SketchPadDialog(QWidget):
         self.undo_button.clicked.connect(self.canvas.undo)
         self.clear_button = QPushButton("Clear", self)
         self.clear_button.clicked.connect(self.canvas.clear)
-        tools.addWidget(self.undo_button)
-        tools.addWidget(self.clear_button)
+        colour_row.addWidget(self.undo_button)
+        colour_row.addWidget(self.clear_button)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self).activated.connect(self.canvas.undo)
 
         self.words = QLineEdit(self)
@@ -139,6 +140,7 @@ class SketchPadDialog(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
         layout.addLayout(tools)
+        layout.addLayout(colour_row)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.words)
         layout.addLayout(balance_row)

@@ -142,6 +142,8 @@ class ViewerWidget(QWidget):
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info.setVisible(False)
         self.info.setMaximumWidth(360)
+        self.info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.info.setContentsMargins(10, 4, 4, 4)
 
         def button(text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
             b = QPushButton(text, self)
@@ -151,8 +153,8 @@ class ViewerWidget(QWidget):
             return b
 
         self.back_button = button("← Back", "Back to the results (Esc)", self.close_viewer)
-        self.previous_button = button("‹", "Previous (Left)", lambda: self.step(-1))
-        self.next_button = button("›", "Next (Right)", lambda: self.step(1))
+        self.previous_button = button("‹ Previous", "Previous result (Left)", lambda: self.step(-1))
+        self.next_button = button("Next ›", "Next result (Right)", lambda: self.step(1))
         self.info_button = button("Details", "Show or hide the details (I)", self.toggle_info)
         self.play_button = button("▶ Play", "Play the video from the matched moment (Enter)", self._play)
         self.open_button = button("Open in other app", "Open in the default app", self._open)

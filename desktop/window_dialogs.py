@@ -123,7 +123,7 @@ class WindowDialogs(QObject):
             window = self.w.window()
             if isinstance(window, QMainWindow):
                 window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-                window.resizeDocks([dock], [380], Qt.Orientation.Horizontal)
+                window.resizeDocks([dock], [420], Qt.Orientation.Horizontal)
             self.sketch_dock = dock
         state = self.w.search.state
         self.sketch_pad.start(state.text, state.sketch, state.sketch_balance)
