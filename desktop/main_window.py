@@ -407,6 +407,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message(describe_error(exc), kind="query")
         if self.stack.currentIndex() == EMPTY_PAGE or not self.model.rowCount():
             self.empty_states.failed(exc)  # not "Searching…" for good
+            self.filter_bar.set_summary("")  # (it counted the results of before)
             self.stack.setCurrentIndex(EMPTY_PAGE)
 
     def _on_cleared(self) -> None:

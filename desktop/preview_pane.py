@@ -146,7 +146,7 @@ class PreviewPane(QWidget):
         loader.thumbnail_ready.connect(self._on_thumbnail)
 
         self._stack = QStackedWidget(self)
-        empty = QLabel("Select a result to see it here.\n\nDouble-click or press Enter to open it.")
+        empty = QLabel("Select a result to see it here.\n\nDouble-click or press Enter to view it full-window.")
         empty.setObjectName("emptyHint")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty.setWordWrap(True)
