@@ -52,7 +52,7 @@ from .places.geocode import Geocoder
 from .places.store import PlaceIndex
 from .progress import Controls, ProgressCallback
 from .query.hubness import HubIndex
-from .query.model import SearchQuery, SearchResults
+from .query.model import Filters, SearchQuery, SearchResults
 from .query.search import run_search
 from .query.terms import TermsCache
 from .query.vocab import Vocabulary
@@ -483,6 +483,14 @@ class Library:
             LiveIndexer(self.indexer(), debounce_s=debounce_s or DEBOUNCE_S).run(controls, progress, updated)
 
     # -- search ---------------------------------------------------------------------------
+    def browse(self, filters: Filters | None = None, limit: int = 1000) -> SearchResults:
+        """Every indexed picture and video passing `filters`, newest first (core/browse.py);
+        needs no model."""
+        from .browse import browse
+
+        with self._gate.enter():
+            return browse(self.catalog, filters, limit)
+
     def search(self, query: SearchQuery | str, limit: int | None = None) -> SearchResults:
         """Run a query with the current model; a plain string gets the library's preferences."""
         if isinstance(query, str):

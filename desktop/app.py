@@ -19,13 +19,14 @@ from photolens.core.errors import PhotolensError
 from photolens.core.integration import APP_ID
 from photolens.core.library import Library
 
+from .colour_scheme import follow_colour_scheme
 from .crash_report import CrashGuard
+from .help_dialogs import LOG_FILE
 from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "Photolens"
-LOG_FILE = "photolens-gui.log"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -60,6 +61,7 @@ def configure_logging(data_dir: Path, debug: bool) -> None:
 def load_style(app: QApplication) -> None:
     """Fusion plus the project's style sheet (palette-relative colours: light and dark)."""
     app.setStyle("Fusion")
+    follow_colour_scheme(app)  # the desktop's dark or light setting, also when it changes
     try:
         qss = resources.files("photolens.resources").joinpath("style.qss").read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError, OSError) as exc:

@@ -56,6 +56,8 @@ class FilterBar(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("filterBar")
+        self._wanted_folder = ""  # remembered from the last run, until the folders are listed
+        self._applied_folder = ""  # the folder of the filters last sent
         self.folder = QComboBox(self)
         self.folder.setToolTip("Only pictures from this folder")
         self.folder.addItem("All folders", "")
@@ -102,21 +104,33 @@ class FilterBar(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.summary)
 
-    def set_folders(self, folders: list[FolderRecord]) -> None:
-        current = self.folder.currentData()
+    def set_folders(self, folders: list[FolderRecord], subfolders: dict[str, list[str]] | None = None) -> None:
+        """The library's folders, each followed by its subfolders (indented: a tree); the
+        choice stays, or the one remembered from the last run is picked once it is listed."""
+        current = self.folder.currentData() or self._wanted_folder
+        subfolders = subfolders or {}
         self.folder.blockSignals(True)
         self.folder.clear()
         self.folder.addItem("All folders", "")
         for record in folders:
             name = os.path.basename(record.path.rstrip(os.sep)) or record.path
             label = name if record.online else f"{name} (offline)"
-            self.folder.addItem(label, record.path)
-            self.folder.setItemData(self.folder.count() - 1, record.path, Qt.ItemDataRole.ToolTipRole)
+            self._add_folder_item(label, record.path)
+            root = record.path.rstrip(os.sep)
+            for sub in subfolders.get(record.path, []):
+                depth = os.path.relpath(sub, root).count(os.sep) + 1
+                self._add_folder_item("    " * depth + os.path.basename(sub), sub)
         index = self.folder.findData(current)
         self.folder.setCurrentIndex(max(0, index))
         self.folder.blockSignals(False)
-        if index < 0 and current:
+        if index >= 0:
+            self._wanted_folder = ""
+        if (self.folder.currentData() or "") != self._applied_folder:
             self._emit_filters()
+
+    def _add_folder_item(self, label: str, path: str) -> None:
+        self.folder.addItem(label, path)
+        self.folder.setItemData(self.folder.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
 
     def _on_when(self) -> None:
         custom = self.when.currentData() == "custom"
@@ -134,10 +148,21 @@ class FilterBar(QWidget):
             after=after, before=before, media_type=self.kind.currentData() or None,
         )
 
+    def clear_filters(self) -> None:
+        """Every folder, any date, photos and videos (one change, one search)."""
+        for combo in (self.folder, self.when, self.kind):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        for widget in (self.start, self.and_label, self.end):
+            widget.setVisible(False)
+        self._emit_filters()
+
     def sort_order(self) -> SortOrder:
         return SortOrder(self.sort.currentData())
 
     def _emit_filters(self) -> None:
+        self._applied_folder = self.folder.currentData() or ""
         self.filters_changed.emit(self.filters())
 
     def set_summary(self, text: str) -> None:
@@ -154,4 +179,6 @@ class FilterBar(QWidget):
             index = combo.findData(state.get(key))
             if index >= 0:
                 combo.setCurrentIndex(index)
+        if self.folder.findData(state.get("folder")) < 0:  # the folders are not listed yet
+            self._wanted_folder = str(state.get("folder") or "")
         self.show_weak.setChecked(str(state.get("show_weak", "false")).lower() in ("true", "1"))

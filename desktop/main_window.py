@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from photolens.core.errors import ModelFormatError, ModelNotFoundError
+from photolens.core.indexer import IndexReport
 from photolens.core.library import Library, LibraryStatus
 from photolens.core.progress import IndexProgress
 from photolens.core.query.model import SearchResults
@@ -37,7 +38,10 @@ from photolens.core.query.model import SearchResults
 from . import formatting, window_state
 from .date_histogram import DateHistogram
 from .desktop_actions import DesktopActions
+from .empty_states import EmptyStates
 from .filter_bar import FilterBar
+from .folder_tree import subfolders
+from .help_dialogs import LOG_FILE, LogDialog, ShortcutsDialog, shortcut_rows
 from .images import image_from_mime, mime_has_image
 from .index_status import IndexStatusWidget
 from .index_worker import IndexWorker
@@ -52,6 +56,7 @@ from .search_controller import SearchController
 from .search_worker import SearchWorker
 from .tasks import TaskRunner, describe_error
 from .thumbnail_loader import ThumbnailLoader
+from .viewer import ViewerWidget
 from .window_actions import build_actions
 from .window_dialogs import WindowDialogs
 
@@ -85,6 +90,7 @@ class MainWindow(QMainWindow):
         self.loader = ThumbnailLoader(library.data_dir / "thumbnails", threads=thumbnail_threads, parent=self)
         self.model = ResultsModel(self.loader, self)
         self.status_info: LibraryStatus | None = None
+        self._subfolders: dict[str, list[str]] = {}  # the folder filter's tree
         self._shut_down = False
         self._last_live_refresh = 0.0
 
@@ -119,7 +125,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.histogram)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self.viewer = ViewerWidget(self.loader, central)  # a result full-window (Enter, double-click)
         self.dialogs = WindowDialogs(self)
+        self.empty_states = EmptyStates(self.empty, add_folders=self.dialogs.open_folders,
+                                        set_up_model=self.dialogs.open_model,
+                                        clear_filters=self.filter_bar.clear_filters, back_to_library=self.clear_search)
         self.people = PeopleActions(self)
         self.results = ResultActions(self)
         self.actions_ = build_actions(self)
@@ -145,6 +155,7 @@ class MainWindow(QMainWindow):
         sb.image_clicked.connect(self.choose_query_image)
         sb.field.installEventFilter(self)
         c.state_changed.connect(sb.show_state)
+        c.state_changed.connect(lambda _state: self.banner.dismiss("query"))  # it was about the old query
         c.results_ready.connect(self._show_results)
         c.failed.connect(self._on_search_failed)
         c.cleared.connect(self._on_cleared)
@@ -156,11 +167,13 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._after_rows_changed)
         self.model.rowsInserted.connect(self._after_rows_changed)
         self.results_view.selectionModel().selectionChanged.connect(self._on_selection)
-        self.results_view.open_requested.connect(self.results.open_index)
+        self.results_view.selectionModel().currentChanged.connect(lambda *_: self._on_selection())
+        self.results_view.open_requested.connect(self.results.view_index)
         self.results_view.escape_pressed.connect(self.clear_search)
         self.results_view.context_menu_requested.connect(
             lambda index, pos: self.results.context_menu(index, pos, self.actions_))
         self.results.connect_preview()
+        self.results.connect_viewer(self.viewer)
         self.people.connect_preview()
         sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
         sb.text_replaced.connect(lambda text: c.set_text(text, immediate=True))
@@ -188,6 +201,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message(" ".join(self.library.notes), kind="note")
         self.refresh_status()
         self.people.update_names()
+        self.search.refresh()  # no query yet: the library, newest first
         if welcome and not self.library.read_only and not self.library.folders():
             QTimer.singleShot(0, self.dialogs.open_welcome)
             return
@@ -228,7 +242,10 @@ class MainWindow(QMainWindow):
 
     def _show_status(self, status: LibraryStatus) -> None:
         self.status_info = status
-        self.filter_bar.set_folders(list(status.folders))
+        self.filter_bar.set_folders(list(status.folders), self._subfolders)
+        roots = [f.path for f in status.folders]
+        self.io.submit(lambda: subfolders(roots), lambda found: self._show_subfolders(status, found),
+                       lambda exc: log.warning("cannot list subfolders: %s", describe_error(exc)), name="subfolders")
         self.index_status.set_errors(status.error_count)
         if not self.index_worker.running:
             offline = sum(1 for f in status.folders if not f.online)
@@ -242,8 +259,16 @@ class MainWindow(QMainWindow):
             self._show_model_missing(None)
         else:
             self.banner.dismiss("model")
-        if self.stack.currentIndex() == EMPTY_PAGE and self.search.state.is_empty:
-            self._show_empty()
+        if self.stack.currentIndex() == EMPTY_PAGE:
+            if self.search.state.is_empty:
+                self._show_empty()
+            elif self.empty.key in ("none", "no-folders", "no-model", "reading"):  # a search found nothing
+                self._after_rows_changed()
+
+    def _show_subfolders(self, status: LibraryStatus, found: dict[str, list[str]]) -> None:
+        if found != self._subfolders:
+            self._subfolders = found
+            self.filter_bar.set_folders(list(status.folders), found)
 
     def _on_indexing_running(self, running: bool) -> None:
         self.index_status.set_running(running)
@@ -257,7 +282,8 @@ class MainWindow(QMainWindow):
 
     def _on_indexing_finished(self, report: object) -> None:
         """A run or a live batch ended (files changed, a folder went offline or came back)."""
-        self.search.refresh()
+        if not self.search.browsing or _changed_anything(report):
+            self.search.refresh()
         self.refresh_status()
 
     def _on_worker_failed(self, exc: BaseException) -> None:
@@ -341,16 +367,16 @@ class MainWindow(QMainWindow):
         if watched is self.search_bar.field and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Down and self.model.rowCount():
                 self.results_view.setFocus()
-                if not self.results_view.currentIndex().isValid():
-                    self.results_view.setCurrentIndex(self.model.index(0, 0))
+                if not self.results_view.currentIndex().isValid() and self.model.hits:
+                    self.results_view.setCurrentIndex(self.model.index_of(self.model.hits[0].path))
                 return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
     def _on_searching(self, searching: bool) -> None:
         if searching:
             self.statusBar().showMessage("Searching…")
-            if self.stack.currentIndex() == EMPTY_PAGE and self.empty.key in ("start", "no-folders"):
-                self.empty.show_state("searching", "Searching…", "The first search also loads the model.")
+            if self.stack.currentIndex() == EMPTY_PAGE and self.empty.key not in ("no-model", "no-folders"):
+                self.empty_states.searching()
 
     def _refresh_while_indexing(self, progress: IndexProgress) -> None:
         last = self.search.last_results
@@ -363,17 +389,24 @@ class MainWindow(QMainWindow):
 
     def _show_results(self, results: SearchResults) -> None:
         self.banner.dismiss("query")
-        self.banner.dismiss("model")
+        self.preview.browsing = results.query.is_empty
         self.model.set_results(results)
-        self.search_bar.show_suggestions(getattr(results, "suggestions", ()))
-        self.search_bar.show_plan(results.chips)
-        self.histogram.show_hits(self.model.hits)
-        self.statusBar().showMessage(
-            f"Searched {formatting.count(results.searched, 'image')} in {results.elapsed_ms:.0f} ms"
-            + (" · indexing continues" if self.index_worker.running else ""), 8000)
+        if results.query.is_empty:  # the library view: nothing was searched
+            self.search_bar.show_suggestions(())
+            self.search_bar.show_plan(())
+        else:
+            self.banner.dismiss("model")
+            self.search_bar.show_suggestions(getattr(results, "suggestions", ()))
+            self.search_bar.show_plan(results.chips)
+            self.statusBar().showMessage(
+                f"Searched {formatting.count(results.searched, 'image')} in {results.elapsed_ms:.0f} ms"
+                + (" · indexing continues" if self.index_worker.running else ""), 8000)
+        # the library view has its own date scrubber; a search gets the histogram
+        self.histogram.show_hits(() if results.query.is_empty else self.model.hits)
         self._after_rows_changed()
-        if self.model.rowCount() and not self.results_view.currentIndex().isValid():
-            self.results_view.setCurrentIndex(self.model.index(0, 0))
+        hits = self.model.hits
+        if hits and not self.results_view.currentIndex().isValid():
+            self.results_view.setCurrentIndex(self.model.index_of(hits[0].path))  # (row 0: a month heading)
 
     def _on_search_failed(self, exc: BaseException) -> None:
         self.statusBar().clearMessage()
@@ -382,15 +415,17 @@ class MainWindow(QMainWindow):
             self._show_model_missing(exc)
         else:
             self.banner.show_message(describe_error(exc), kind="query")
+        if self.stack.currentIndex() == EMPTY_PAGE or not self.model.rowCount():
+            self.empty_states.failed(exc)  # not "Searching…" for good
+            self.filter_bar.set_summary("")  # (it counted the results of before)
+            self.stack.setCurrentIndex(EMPTY_PAGE)
 
     def _on_cleared(self) -> None:
-        self.model.clear()
+        """The query went: the library view follows (SearchController lists it)."""
         self.search_bar.show_suggestions(())
         self.search_bar.show_plan(())
         self.histogram.show_hits(())
-        self.preview.show_hit(None)
         self.statusBar().clearMessage()
-        self._show_empty()
 
     def _on_sort(self, order: object) -> None:
         self.model.set_sort_order(order)  # type: ignore[arg-type]
@@ -398,7 +433,8 @@ class MainWindow(QMainWindow):
 
     def _on_show_weak(self, show: bool) -> None:
         self.model.set_show_weak(show)
-        self.histogram.show_hits(self.model.hits)
+        last = self.search.last_results
+        self.histogram.show_hits(self.model.hits if last is not None and not last.query.is_empty else ())
 
     def narrow_to_date(self, when: str) -> None:
         """A histogram bar was clicked: the query gets that year or month (a 'When:' chip),
@@ -415,6 +451,15 @@ class MainWindow(QMainWindow):
         if m.results is None:
             self.filter_bar.set_summary("")
             return
+        if m.browsing:
+            self.filter_bar.set_summary(
+                f"{formatting.count(m.results.searched, 'picture or video', 'pictures and videos')}, newest first")
+            if m.rowCount():
+                self.stack.setCurrentIndex(GRID_PAGE)
+            else:
+                self.preview.show_hit(None)
+                self._show_empty()
+            return
         hidden = 0 if m.show_weak else m.weak_count
         summary = formatting.count(m.strong_count, "good match", "good matches")
         if hidden:
@@ -422,6 +467,8 @@ class MainWindow(QMainWindow):
         elif m.weak_count:
             summary += f" · {m.weak_count:,} weaker"
         self.filter_bar.set_summary(summary)
+        if not m.rowCount():
+            self.preview.show_hit(None)
         if m.rowCount():
             self.stack.setCurrentIndex(GRID_PAGE)
         elif hidden:
@@ -430,27 +477,30 @@ class MainWindow(QMainWindow):
                                   "Show weaker matches", lambda: self.filter_bar.show_weak.setChecked(True))
             self.stack.setCurrentIndex(EMPTY_PAGE)
         else:
-            self.empty.show_state("none", "Nothing found",
-                                  "Try other words, fewer filters, or another example picture.")
+            self.empty_states.nothing_found(self.status_info, self.index_worker.running, self.search.state.filters)
             self.stack.setCurrentIndex(EMPTY_PAGE)
 
     def _show_empty(self) -> None:
-        status = self.status_info
-        if status is not None and not status.folders:
-            self.empty.show_state("no-folders", "No folders yet",
-                                  "Add the folders where your pictures are; Photolens indexes them in the background.",
-                                  "Add folders…", self.dialogs.open_folders)
-        else:
-            self.empty.show_state(
-                "start", "Search your pictures",
-                "Describe what you remember: <i>red car in the snow</i>, <i>birthday cake -candles</i><br>"
-                "Drop or paste a picture to find similar ones, or <b>sketch</b> it (Ctrl+K).<br><br>"
-                "Narrow down with the filters, or type <i>after:2019</i>, <i>in:Holidays</i>, <i>type:image</i>.")
+        self.empty_states.library(self.status_info, self.index_worker.running, self.search.state.filters)
         self.stack.setCurrentIndex(EMPTY_PAGE)
 
     # -- results ------------------------------------------------------------------------------
-    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        self.preview.show_hit(self.model.hit(self.results_view.currentIndex()))
+    def _on_selection(self, *_changed: QItemSelection) -> None:
+        """The preview shows the current result, and nothing when there is none (no picture
+        of an older query under "Nothing found")."""
+        hit = self.model.hit(self.results_view.currentIndex())
+        if hit != self.preview.hit or hit is None:
+            self.preview.show_hit(hit)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(shortcut_rows(self.actions()), self)
+        dialog.open()
+        return dialog
+
+    def show_log(self) -> LogDialog:
+        dialog = LogDialog(self.library.data_dir / LOG_FILE, self.desktop.reveal, self)
+        dialog.open()
+        return dialog
 
     def open_places(self) -> None:
         """The Places list (Ctrl+Shift+L): a pick searches that place."""
@@ -466,4 +516,13 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(self, "About Photolens",
                           "<b>Photolens</b><br>Find your photos by words, by example, or by sketch.<br>"
-                          "Everything stays on this computer.")
+                          "Everything stays on this computer.<br><br>"
+                          f"Library: {self.library.data_dir}<br>Log: {self.library.data_dir / LOG_FILE}")
+
+
+def _changed_anything(report: object) -> bool:
+    """Whether an indexing run changed what the library lists (the start-up scan mostly does not)."""
+    if not isinstance(report, IndexReport):
+        return True
+    return bool(report.new or report.changed or report.deleted or report.embedded or report.reused
+                or report.offline_folders)

@@ -34,6 +34,24 @@ from .tasks import TaskRunner, describe_error
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1
+NOT_INSTALLED = (
+    "Photolens needs its model to understand pictures and words; it runs on this computer and "
+    "nothing is uploaded. Download it once (a few hundred MB), or choose a model folder you "
+    "already have (one with visual.onnx, textual.onnx, tokenizer.json and config.json)."
+)
+_NETWORK_WORDS = ("offline", "errno", "connect", "resolve", "timed out", "timeout", "network", "unreachable")
+
+
+def download_failure_text(exc: BaseException) -> str:
+    """What went wrong, in the app's terms (the technical reason goes to the log): no URLs,
+    no error numbers, no command lines."""
+    reason = str(exc).lower()
+    if any(word in reason for word in _NETWORK_WORDS):
+        what = "the download server could not be reached (this computer may be offline)"
+    else:
+        what = "it stopped before the model was complete"
+    return (f"The download did not work: {what}. Try again when you are connected, or choose a "
+            "model folder you already have (Choose model folder…).")
 
 
 @dataclass(frozen=True)
@@ -156,11 +174,8 @@ class ModelPanel(QWidget):
             self.detail.setText(f"Ready: {info.message}. It runs on this computer; nothing is uploaded.")
         else:
             self.title.setText(f"Model: {info.name} — not installed yet")
-            self.detail.setText(
-                "Photolens needs a CLIP model to understand pictures and words. It works fully offline: "
-                "if you have an exported model folder (visual.onnx, textual.onnx, tokenizer.json, config.json), "
-                "choose it with “Choose model folder…”. Or download it once (a few hundred MB). "
-                f"\n\nDetails: {info.message}")
+            self.detail.setText(NOT_INSTALLED)
+            log.info("model not installed: %s", info.message)
         can_download = info.fetchable and not info.installed and self._downloader is not None
         self.download_button.setVisible(can_download)
         self.download_button.setEnabled(not (self._downloader and self._downloader.running))
@@ -207,6 +222,9 @@ class ModelPanel(QWidget):
         self.set_info(ModelInfo(self.info.name, True, path, f"{self.info.name} in {path}", True))
 
     def _on_download_failed(self, exc: BaseException) -> None:
+        log.warning("model download failed: %s", describe_error(exc))
         self.progress.setVisible(False)
-        self.progress_label.setText(f"Download failed: {describe_error(exc)}")
+        self.progress_label.setText(download_failure_text(exc))
+        self.progress_label.setWordWrap(True)
+        self.download_button.setText("Try again")
         self.download_button.setEnabled(True)

@@ -25,6 +25,7 @@ from photolens.core.faces.people import Face
 from photolens.core.query.model import SearchHit
 
 from . import formatting
+from .metadata_text import taken_label
 from .moments_strip import MomentsStrip
 from .text_highlight import highlight_html
 from .thumbnail_loader import GRID_PX, PREVIEW_PX, ThumbnailLoader
@@ -139,12 +140,13 @@ class PreviewPane(QWidget):
         self.setObjectName("previewPane")
         self._loader = loader
         self.hit: SearchHit | None = None
+        self.browsing = False  # the window lists the library (no query): no match score to show
         # the faces of a hit's picture (the window reads them from the library)
         self.faces_provider: Callable[[SearchHit], list[Face]] | None = None
         loader.thumbnail_ready.connect(self._on_thumbnail)
 
         self._stack = QStackedWidget(self)
-        empty = QLabel("Select a result to see it here.\n\nDouble-click or press Enter to open it.")
+        empty = QLabel("Select a result to see it here.\n\nDouble-click or press Enter to view it full-window.")
         empty.setObjectName("emptyHint")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty.setWordWrap(True)
@@ -185,7 +187,7 @@ class PreviewPane(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         specs = [
-            ("open", "Open", "Open in the default app (Enter)", self.open_requested),
+            ("open", "Open", "Open in the default app (Enter shows it here, full-window)", self.open_requested),
             ("reveal", "Show in folder", "Show the file in the file manager", self.reveal_requested),
             ("copy_path", "Copy path", "Copy the file's path", self.copy_path_requested),
             ("copy_image", "Copy image", "Copy the picture to the clipboard", self.copy_image_requested),
@@ -230,19 +232,25 @@ class PreviewPane(QWidget):
         self.title.setText(path.name)
         self.title.setToolTip(hit.path)
         try:
-            size = os.stat(hit.path).st_size
+            stat = os.stat(hit.path)
+            size, mtime = stat.st_size, stat.st_mtime
         except OSError:
-            size = None
+            size, mtime = None, None
+        label, when = taken_label(hit, mtime)  # "File date" when no capture date is recorded
+        taken_row = self._form.labelForField(self.fields["Taken"])
+        if isinstance(taken_row, QLabel):
+            taken_row.setText(f"{label}:")
         values = {
             "Folder": str(path.parent),
             "File size": formatting.file_size(size) if size is not None else "file not found",
             "Dimensions": formatting.dimensions(hit.width, hit.height),
-            "Taken": formatting.taken_at(hit.taken_at),
+            "Taken": when,
             "Camera": hit.camera or "unknown",
             "Type": (hit.media_type or "image") + f" ({path.suffix.lstrip('.').upper() or '?'})",
             "Match": f"{hit.score:.3f}" + (" (weak)" if hit.weak else ""),
             "Copies": "none" if not hit.duplicates else formatting.count(len(hit.duplicates), "other copy", "other copies"),
         }
+        self._form.setRowVisible(self.fields["Match"], not self.browsing)  # a listing scores nothing
         video = hit.frame_ms is not None
         self._best_ms = hit.frame_ms
         if video:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .results_view import ResultsView
     from .search_controller import SearchController
     from .tasks import TaskRunner
+    from .viewer import ViewerWidget
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class ResultActions(QObject):
     def __init__(self, window: ResultsHost):
         super().__init__(window.window())
         self.w = window
+        self.viewer: ViewerWidget | None = None
 
     def _say(self, text: str, ms: int = 4000) -> None:
         self.w.statusBar().showMessage(text, ms)
@@ -101,6 +103,30 @@ class ResultActions(QObject):
 
     def open_index(self, index: QModelIndex) -> None:
         self.open(self.w.model.hit(index))
+
+    def view_index(self, index: QModelIndex) -> None:
+        """Enter or double-click: the result full-window, among the results as shown."""
+        hit = self.w.model.hit(index)
+        if hit is None or self.viewer is None:
+            return
+        hits = self.w.model.hits
+        self.viewer.open_at(hits, next((i for i, h in enumerate(hits) if h.path == hit.path), 0))
+
+    def connect_viewer(self, viewer: ViewerWidget) -> None:
+        self.viewer = viewer
+        viewer.play_requested.connect(self.open)
+        viewer.open_requested.connect(self.open)
+        viewer.closed.connect(self._viewer_closed)
+
+    def _viewer_closed(self, hit: SearchHit | None) -> None:
+        """Back in the grid on the picture seen last, in view."""
+        view = self.w.results_view
+        if hit is not None:
+            index = self.w.model.index_of(hit.path)
+            if index.isValid():
+                view.setCurrentIndex(index)
+                view.scrollTo(index)
+        view.setFocus()
 
     def reveal(self, hit: SearchHit | None = None) -> None:
         hit = hit or self.current()

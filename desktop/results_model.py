@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeAlias
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -26,6 +27,7 @@ from PySide6.QtCore import (
 from photolens.core.query.model import SearchHit, SearchResults
 
 from . import formatting
+from .browse_months import MonthHeader, with_month_headers
 from .thumbnail_loader import GRID_PX, ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,10 @@ WeakRole = Qt.ItemDataRole.UserRole + 4
 FailedRole = Qt.ItemDataRole.UserRole + 5
 GroupRole = Qt.ItemDataRole.UserRole + 6  # how many near-identical shots this result stands for
 MomentRole = Qt.ItemDataRole.UserRole + 7  # videos: "▶ 0:42", where the best match is
+HeaderRole = Qt.ItemDataRole.UserRole + 8  # a month heading of the library view (MonthHeader), else None
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+Row: TypeAlias = SearchHit | MonthHeader
 
 
 class SortOrder(enum.Enum):
@@ -53,14 +57,16 @@ class ResultsModel(QAbstractListModel):
     def __init__(self, loader: ThumbnailLoader, parent: QObject | None = None):
         super().__init__(parent)
         self._loader = loader
+        self.browsing = False
         self._results: SearchResults | None = None
         self._all: list[SearchHit] = []
-        self._rows: list[SearchHit] = []
+        self._rows: list[Row] = []
         self._row_of: dict[str, int] = {}
         self._show_weak = False
         self._sort = SortOrder.RELEVANCE
         self._more_possible = False
         self._expanded: set[str] = set()  # paths of groups shown opened (near-identical shots)
+        self.grid_px = GRID_PX  # the thumbnail size the grid asks for (the view sets it: cell x DPR)
         loader.thumbnail_ready.connect(self._on_thumbnail)
 
     # -- contents ----------------------------------------------------------------------------
@@ -70,6 +76,7 @@ class ResultsModel(QAbstractListModel):
         old_rows = self._rows
         previous = self._results
         self._results = results
+        self.browsing = results is not None and results.query.is_empty  # the library, not a search
         self._all = new_hits
         self._more_possible = results is not None and len(new_hits) >= results.query.limit
         rows = self._arranged()
@@ -89,11 +96,23 @@ class ResultsModel(QAbstractListModel):
         self.set_results(None)
 
 
-    def _set_rows(self, rows: list[SearchHit]) -> None:
-        self._rows = rows
-        self._row_of = {h.path: i for i, h in enumerate(rows)}
+    def set_grid_px(self, px: int) -> None:
+        """Thumbnails of another size (the cells grew, or the window moved to a HiDPI screen)."""
+        if px != self.grid_px:
+            self.grid_px = px
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0),
+                                      [ThumbnailRole, FailedRole])
 
-    def _arranged(self) -> list[SearchHit]:
+    def _set_rows(self, rows: list[Row]) -> None:
+        self._rows = rows
+        self._row_of = {h.path: i for i, h in enumerate(rows) if isinstance(h, SearchHit)}
+
+    def _arranged(self) -> list[Row]:
+        hits = self._sorted()
+        return with_month_headers(hits) if self.browsing else list(hits)
+
+    def _sorted(self) -> list[SearchHit]:
         hits = self._all if self._show_weak else [h for h in self._all if not h.weak]
         hits = [row for h in hits for row in ([h, *_group_members(h)] if h.path in self._expanded else [h])]
         if self._sort is SortOrder.RELEVANCE:
@@ -121,7 +140,7 @@ class ResultsModel(QAbstractListModel):
         """Open a group of near-identical shots into rows after it, or close it; True if it changed."""
         if not self.is_group(index):
             return False
-        path = self._rows[index.row()].path
+        path = self._rows[index.row()].path  # type: ignore[union-attr]  # a group is a hit
         self._expanded.symmetric_difference_update({path})
         self._rearrange()
         return True
@@ -132,8 +151,12 @@ class ResultsModel(QAbstractListModel):
 
     @property
     def hits(self) -> list[SearchHit]:
-        """The hits as shown, in display order."""
-        return list(self._rows)
+        """The hits as shown, in display order (month headings left out)."""
+        return [h for h in self._rows if isinstance(h, SearchHit)]
+
+    def headers(self) -> list[tuple[int, MonthHeader]]:
+        """The library view's month headings and their rows."""
+        return [(i, h) for i, h in enumerate(self._rows) if isinstance(h, MonthHeader)]
 
     @property
     def total(self) -> int:
@@ -168,7 +191,14 @@ class ResultsModel(QAbstractListModel):
     def hit(self, index: AnyIndex) -> SearchHit | None:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        return self._rows[index.row()]
+        row = self._rows[index.row()]
+        return row if isinstance(row, SearchHit) else None
+
+    def header(self, index: AnyIndex) -> MonthHeader | None:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        return row if isinstance(row, MonthHeader) else None
 
     def index_of(self, path: str) -> QModelIndex:
         row = self._row_of.get(path)
@@ -179,15 +209,20 @@ class ResultsModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        header = self.header(index)
+        if header is not None:
+            if role in (HeaderRole, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return header if role == HeaderRole else header.label
+            return None
         hit = self.hit(index)
         if hit is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return Path(hit.path).name
         if role == ThumbnailRole:
-            return self._loader.pixmap(hit.path, GRID_PX, hit.frame_ms or 0)
+            return self._loader.pixmap(hit.path, self.grid_px, hit.frame_ms or 0)
         if role == FailedRole:
-            return self._loader.failed(hit.path, GRID_PX, hit.frame_ms or 0)
+            return self._loader.failed(hit.path, self.grid_px, hit.frame_ms or 0)
         if role == MomentRole:
             return f"\u25b6 {formatting.clock(hit.frame_ms / 1000)}" if hit.frame_ms is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -207,7 +242,7 @@ class ResultsModel(QAbstractListModel):
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
+        if not index.isValid() or self.header(index) is not None:
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 
@@ -239,7 +274,7 @@ class ResultsModel(QAbstractListModel):
 
     def _on_thumbnail(self, path: str, size: int) -> None:
         row = self._row_of.get(path)
-        if row is not None and size == GRID_PX:
+        if row is not None and size == self.grid_px:
             index = self.index(row, 0)
             self.dataChanged.emit(index, index, [ThumbnailRole, FailedRole])
 
@@ -251,5 +286,8 @@ def _group_members(hit: SearchHit) -> list[SearchHit]:
                     camera=None) for p in hit.near_duplicates]
 
 
-def _same_items(a: Sequence[SearchHit], b: Sequence[SearchHit]) -> bool:
-    return all(x.item_id == y.item_id and x.path == y.path for x, y in zip(a, b, strict=True))
+def _same_items(a: Sequence[Row], b: Sequence[Row]) -> bool:
+    def key(row: Row) -> tuple[object, ...]:
+        return (row.label,) if isinstance(row, MonthHeader) else (row.item_id, row.path)
+
+    return all(key(x) == key(y) for x, y in zip(a, b, strict=True))

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
     QDrag,
+    QFont,
     QKeyEvent,
     QPainter,
     QPainterPath,
@@ -26,7 +37,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .results_model import FailedRole, GroupRole, MomentRole, ThumbnailRole, WeakRole
+from .browse_months import MonthHeader
+from .date_scrubber import WIDTH as SCRUBBER_WIDTH
+from .date_scrubber import DateScrubber
+from .results_model import (
+    FailedRole,
+    GroupRole,
+    HeaderRole,
+    MomentRole,
+    ResultsModel,
+    ThumbnailRole,
+    WeakRole,
+)
+from .thumbnail_loader import grid_px_for
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +57,7 @@ DEFAULT_CELL = 168
 MIN_CELL, MAX_CELL = 96, 320
 PADDING = 6
 WEAK_OPACITY = 0.55
+HEADER_HEIGHT = 38
 
 
 class ResultDelegate(QStyledItemDelegate):
@@ -42,12 +66,19 @@ class ResultDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.cell = QSize(DEFAULT_CELL, DEFAULT_CELL)
+        self.header_width = DEFAULT_CELL  # a month heading spans the row (the view sets it)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        if index.data(HeaderRole) is not None:
+            return QSize(self.header_width, HEADER_HEIGHT)
         return self.cell
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
+        header = index.data(HeaderRole)
+        if isinstance(header, MonthHeader):
+            _paint_header(painter, option, header)
+            return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -90,6 +121,26 @@ class ResultDelegate(QStyledItemDelegate):
                 painter.drawText(inner, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                                  "cannot show\n" + str(index.data(Qt.ItemDataRole.DisplayRole)))
         painter.restore()
+
+
+def _paint_header(painter: QPainter, option: QStyleOptionViewItem, header: MonthHeader) -> None:
+    """'March 2021  ·  42', bold, at the bottom left of its row."""
+    painter.save()
+    rect: QRect = option.rect.adjusted(8, 0, -8, -4)  # type: ignore[attr-defined]
+    palette: QPalette = option.palette  # type: ignore[attr-defined]
+    font = QFont(painter.font())
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.15)
+    painter.setFont(font)
+    active = QPalette.ColorGroup.Active  # (a heading is not an enabled item: not the greyed colours)
+    painter.setPen(palette.color(active, QPalette.ColorRole.Text))
+    align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+    painter.drawText(rect, align, header.label)
+    width = painter.fontMetrics().horizontalAdvance(header.label)
+    painter.setFont(option.font)  # type: ignore[attr-defined]
+    painter.setPen(palette.color(active, QPalette.ColorRole.PlaceholderText))
+    painter.drawText(rect.adjusted(width + 10, 0, 0, -1), align, f"{header.count:,}")
+    painter.restore()
 
 
 def _badge(painter: QPainter, target: QRect, text: str, *, left: bool = False) -> None:
@@ -143,6 +194,50 @@ class ResultsView(QListView):
         self.setItemDelegate(self.delegate)
         self._target_cell = DEFAULT_CELL
         self.doubleClicked.connect(self.open_requested)
+        # the library view (no query): month headings, and a date scrubber in the right margin
+        self.browsing = False
+        self.scrubber = DateScrubber(self)
+        self.scrubber.setVisible(False)
+        self.scrubber.jump_requested.connect(self.jump_to_row)
+
+    # -- the library view --------------------------------------------------------------------
+    def reset(self) -> None:
+        """New rows: month headings (varied row sizes, no grid) when the model lists the library."""
+        model = self.model()
+        browsing = isinstance(model, ResultsModel) and model.browsing
+        if browsing != self.browsing:
+            self.browsing = browsing
+            self.setUniformItemSizes(not browsing)
+            self.setViewportMargins(0, 0, SCRUBBER_WIDTH if browsing else 0, 0)
+            self.scrubber.setVisible(browsing)
+            self.delegate.cell = QSize()  # relayout for the new width
+        super().reset()
+        self._relayout()
+        self.update_scrubber()
+
+    def rowsInserted(self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int) -> None:  # noqa: N802
+        super().rowsInserted(parent, start, end)
+        if self.browsing:
+            self.update_scrubber()
+
+    def update_scrubber(self) -> None:
+        model = self.model()
+        if isinstance(model, ResultsModel):
+            self.scrubber.set_marks(model.headers() if self.browsing else [], model.rowCount())
+        self._place_scrubber()
+
+    def _place_scrubber(self) -> None:
+        vp = self.viewport().geometry()
+        self.scrubber.setGeometry(vp.right() + 1, vp.top(), SCRUBBER_WIDTH, vp.height())
+
+    def jump_to_row(self, row: int) -> None:
+        """Scroll a month heading to the top, and make its first picture current."""
+        model = self.model()
+        self.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        if row + 1 < model.rowCount():
+            self.selectionModel().setCurrentIndex(model.index(row + 1, 0),
+                                                  self.selectionModel().SelectionFlag.ClearAndSelect)
+            self.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
 
     # -- cell size ---------------------------------------------------------------------------
     @property
@@ -156,20 +251,48 @@ class ResultsView(QListView):
     def zoom(self, steps: int) -> None:
         self.set_cell_size(self._target_cell + 24 * steps)
 
+    def layout_width(self) -> int:
+        """The width the columns share: the view's, less the vertical scroll bar whether it
+        shows or not (a scroll bar appearing must not push the last column to a new row,
+        leaving a blank strip and a clipped last row)."""
+        bar = 0
+        if self.verticalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+            bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self.verticalScrollBar())
+        return max(1, self.width() - 2 * self.frameWidth() - bar - self.viewportMargins().right() - 2)
+
     def _relayout(self) -> None:
         """Spread the columns over the full width (no ragged gap on the right)."""
-        width = max(1, self.viewport().width() - 2)
+        width = self.layout_width()
         columns = max(1, width // self._target_cell)
         cell = max(MIN_CELL // 2, width // columns)
         size = QSize(cell, cell)
-        if size != self.delegate.cell:
+        if size != self.delegate.cell or self.delegate.header_width != columns * cell:
             self.delegate.cell = size
-            self.setGridSize(size)
+            self.delegate.header_width = columns * cell
+            self.setGridSize(QSize() if self.browsing else size)
             self.scheduleDelayedItemsLayout()
+            QTimer.singleShot(0, self.keep_current_in_view)
+        model = self.model()
+        if isinstance(model, ResultsModel):
+            model.set_grid_px(grid_px_for(cell - 2 * PADDING, self.devicePixelRatioF()))
+
+    @property
+    def columns(self) -> int:
+        return max(1, self.layout_width() // max(1, self.delegate.cell.width()))
+
+    def keep_current_in_view(self) -> None:
+        if self.currentIndex().isValid():
+            self.scrollTo(self.currentIndex())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         self._relayout()
         super().resizeEvent(event)
+        self._place_scrubber()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.ScreenChangeInternal, QEvent.Type.DevicePixelRatioChange):
+            self._relayout()  # sharp thumbnails on the new screen
+        super().changeEvent(event)
 
     # -- input -------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API

@@ -252,4 +252,5 @@ def _clear(layout: QLayout) -> None:
         item = layout.takeAt(0)
         widget = item.widget() if item is not None else None
         if widget is not None:
+            widget.hide()  # at once: the deletion waits for the event loop
             widget.deleteLater()

@@ -32,6 +32,7 @@ class SearchController(QObject):
         self.generation = 0
         self.searching = False
         self.last_results: SearchResults | None = None
+        self.browsing = False  # no query: the library is listed (newest first)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(TYPING_PAUSE_MS)
@@ -44,6 +45,7 @@ class SearchController(QObject):
         if "limit" not in changes:
             changes["limit"] = DEFAULT_LIMIT
         self.state = self.state.with_changes(**changes)
+        self.generation += 1  # an answer still on its way is for the query before this change
         self.state_changed.emit(self.state)
         if immediate:
             self.run_now()
@@ -51,11 +53,18 @@ class SearchController(QObject):
             self._debounce.start()
 
     def set_text(self, text: str, *, immediate: bool = False) -> None:
-        """Typing waits for a pause; Enter passes immediate=True."""
+        """Typing waits for a pause; Enter passes immediate=True.
+
+        New words are a new query: "more / less like this" picked among the old query's
+        results go (an example picture or a sketch stays: words refine it)."""
         if text == self.state.text and not immediate:
             return
-        keep = self.state.keep_words if text == self.state.text else ()  # removed chips belong to their query
-        self._update(immediate, text=text, keep_words=keep)
+        changes: dict[str, object] = {"text": text}
+        if text.strip() != self.state.text.strip():
+            changes.update(like_items=(), unlike_items=())
+        if text != self.state.text:  # removed chips belong to their query
+            changes.update(keep_words=())
+        self._update(immediate, **changes)
 
     def keep_words(self, words: str) -> None:
         """An understood part's chip was removed: its words count as plain words again."""
@@ -108,26 +117,31 @@ class SearchController(QObject):
         self.run_now()
 
     def extend(self) -> bool:
-        """Ask for more results of the same query (scrolling past the end); False at the cap."""
-        if self.state.is_empty or self.state.limit >= MAX_LIMIT or self.searching:
+        """Ask for more results of the same query, or more of the library (scrolling past
+        the end); False at the cap."""
+        if self.state.limit >= MAX_LIMIT or self.searching:
             return False
         self._update(limit=min(MAX_LIMIT, self.state.limit * 2))
         return True
 
     def refresh(self) -> None:
-        """Run the current query again (new items were indexed), keeping the limit."""
-        if not self.state.is_empty:
-            self.run_now()
+        """Run the current query again, or list the library again (new items were indexed),
+        keeping the limit."""
+        self.run_now()
 
     # -- running -----------------------------------------------------------------------------
     def run_now(self) -> None:
         self._debounce.stop()
         self.generation += 1
         if self.state.is_empty:
-            self.last_results = None
-            self._set_searching(False)
-            self.cleared.emit()
+            if not self.browsing:  # the query went: back to the library
+                self.browsing = True
+                self.last_results = None
+                self._set_searching(False)
+                self.cleared.emit()
+            self.worker.browse(self.state.filters, self.state.limit, self.generation)
             return
+        self.browsing = False
         self._set_searching(True)
         log.debug("search #%d: %r", self.generation, self.state.text)
         self.worker.search(self.state, self.generation)

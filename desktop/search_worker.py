@@ -13,7 +13,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from photolens.core.library import Library
-from photolens.core.query.model import SearchQuery, SearchResults
+from photolens.core.query.model import Filters, SearchQuery, SearchResults
 
 from .query_state import QueryState
 from .tasks import TaskRunner
@@ -45,6 +45,16 @@ class SearchWorker(QObject):
             lambda results: self.results_ready.emit(generation, results),
             lambda exc: self.failed.emit(generation, exc),
             name=f"search#{generation}",
+        )
+
+    def browse(self, filters: Filters, limit: int, generation: int) -> None:
+        """The library, newest first (no query: core/browse.py); answers like a search."""
+        self._runner.drop_queued()
+        self._runner.submit(
+            lambda: self.library.browse(filters, limit),
+            lambda results: self.results_ready.emit(generation, results),
+            lambda exc: self.failed.emit(generation, exc),
+            name=f"browse#{generation}",
         )
 
     def warm_up(self) -> None:

@@ -1,6 +1,8 @@
 """SketchPadDialog: draw a rough picture, add words, balance the two, and search.
 
-Not modal: results update behind it as strokes end (when "search as I draw" is on).
+Docked beside the results (WindowDialogs puts it in a QDockWidget), so it never covers
+what it updates: strokes, words and the balance update the results as they change (when
+"search as I draw" is on); closing it keeps the query.
 """
 
 from __future__ import annotations
@@ -8,11 +10,10 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QCloseEvent, QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -42,8 +43,9 @@ def _swatch(colour: str) -> QIcon:
     return QIcon(pix)
 
 
-class SketchPadDialog(QDialog):
+class SketchPadDialog(QWidget):
     search_requested = Signal(object, str, int)  # QImage | None (blank), words, balance 0..100
+    close_requested = Signal()  # Close: the dock hides (the query stays)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,6 +66,7 @@ class SketchPadDialog(QDialog):
         self.pen_button.setChecked(True)
         self.pen_button.toggled.connect(lambda on: self.canvas.set_eraser(not on))
         tools.addSpacing(8)
+        colour_row = QHBoxLayout()  # a row of its own: the pad is docked, and narrow
         self.colour_buttons: dict[str, QToolButton] = {}
         colours = QButtonGroup(self)
         for name, value in PALETTE:
@@ -75,9 +78,9 @@ class SketchPadDialog(QDialog):
             button.clicked.connect(lambda _=False, v=value: self._pick_colour(v))
             colours.addButton(button)
             self.colour_buttons[name] = button
-            tools.addWidget(button)
+            colour_row.addWidget(button)
+        colour_row.addStretch(1)
         self.colour_buttons["black"].setChecked(True)
-        tools.addSpacing(8)
         widths = QButtonGroup(self)
         for label, width in WIDTHS:
             button = QToolButton(self)
@@ -93,13 +96,14 @@ class SketchPadDialog(QDialog):
         self.undo_button.clicked.connect(self.canvas.undo)
         self.clear_button = QPushButton("Clear", self)
         self.clear_button.clicked.connect(self.canvas.clear)
-        tools.addWidget(self.undo_button)
-        tools.addWidget(self.clear_button)
+        colour_row.addWidget(self.undo_button)
+        colour_row.addWidget(self.clear_button)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self).activated.connect(self.canvas.undo)
 
         self.words = QLineEdit(self)
         self.words.setPlaceholderText("Add words (optional), e.g. “blue” or “at the beach”")
         self.words.returnPressed.connect(self.request_search)
+        self.words.textEdited.connect(self._schedule_live)  # words count as they are typed
 
         self.balance = QSlider(Qt.Orientation.Horizontal, self)
         self.balance.setRange(0, 100)
@@ -121,6 +125,7 @@ class SketchPadDialog(QDialog):
         self.search_button.setDefault(True)
         self.search_button.clicked.connect(self.request_search)
         close = QPushButton("Close", self)
+        close.setToolTip("Hide the sketch pad; the sketch and the words stay in the search")
         close.clicked.connect(self.close)
         bottom = QHBoxLayout()
         bottom.addWidget(self.live)
@@ -135,6 +140,7 @@ class SketchPadDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
         layout.addLayout(tools)
+        layout.addLayout(colour_row)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.words)
         layout.addLayout(balance_row)
@@ -146,7 +152,7 @@ class SketchPadDialog(QDialog):
         self._live_timer.timeout.connect(self.request_search)
         self.canvas.changed.connect(self._on_canvas_changed)
         self._on_canvas_changed()
-        self.resize(560, 700)
+        self.setMinimumWidth(300)
 
     def _pick_colour(self, value: str) -> None:
         self.canvas.set_colour(QColor(value))
@@ -169,6 +175,13 @@ class SketchPadDialog(QDialog):
         if sketch is not None:
             self.canvas.load(sketch)
         self.balance.setValue(balance)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        """Closing keeps the query: what was drawn or typed and not yet searched is searched now."""
+        if self._live_timer.isActive():
+            self.request_search()
+        self.close_requested.emit()
+        super().closeEvent(event)
 
     def request_search(self) -> None:
         self._live_timer.stop()

@@ -21,6 +21,7 @@ from .thumbnail_cache import ThumbnailCache
 log = logging.getLogger(__name__)
 
 GRID_PX = 256
+GRID_SIZES = (256, 512, 768)  # grid thumbnails come in these sizes (cell x device pixel ratio)
 PREVIEW_PX = 1024
 MAX_PENDING = 160
 MEMORY_BUDGET_BYTES = 160 * 1024 * 1024
@@ -95,7 +96,7 @@ class ThumbnailLoader(QObject):
             if job.started.is_set() or not self._pool.tryTake(job):
                 return  # running (or just taken by a thread): it will report
             self._pending.pop(key)
-        job = _LoadJob(self, key, use_disk=size <= GRID_PX)
+        job = _LoadJob(self, key, use_disk=size < PREVIEW_PX)
         self._pending[key] = job
         self._pool.start(job, min(self._priority, 2**31 - 1))
         while len(self._pending) > MAX_PENDING:
@@ -141,6 +142,13 @@ class ThumbnailLoader(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         self.cancel_pending()
         return self._pool.waitForDone(timeout_ms)
+
+
+def grid_px_for(cell: int, device_pixel_ratio: float) -> int:
+    """The thumbnail size that is sharp in a cell of `cell` logical pixels on a screen
+    of this ratio (2 on most HiDPI screens): the smallest of GRID_SIZES that covers it."""
+    needed = cell * max(1.0, device_pixel_ratio)
+    return next((s for s in GRID_SIZES if s >= needed * 0.9), GRID_SIZES[-1])
 
 
 def _cost(pix: QPixmap) -> int:

@@ -23,6 +23,8 @@ from .model_panel import ModelDownloader, ModelInfo, ModelPanel
 
 log = logging.getLogger(__name__)
 
+MAX_WIDTH, MAX_HEIGHT = 1280, 720  # fits the smallest screens the app supports
+
 
 def default_picture_folders() -> list[Path]:
     """The user's Pictures folder, where it exists."""
@@ -72,6 +74,9 @@ class WelcomeDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.folders.model().rowsInserted.connect(self._update_start)
         self.folders.model().rowsRemoved.connect(self._update_start)
+        self.model_panel.model_path_chosen.connect(self._update_start)
+        if downloader is not None:
+            downloader.finished.connect(self._update_start)
         self._update_start()
 
         layout = QVBoxLayout(self)
@@ -80,6 +85,7 @@ class WelcomeDialog(QDialog):
         layout.addWidget(folders_box, 1)
         layout.addWidget(model_box)
         layout.addWidget(self.buttons)
+        self.setMaximumSize(MAX_WIDTH, MAX_HEIGHT)  # long messages wrap: the buttons stay on screen
         self.resize(620, 560)
 
     def _choose_folder(self) -> None:
@@ -96,8 +102,11 @@ class WelcomeDialog(QDialog):
         for item in self.folders.selectedItems():
             self.folders.takeItem(self.folders.row(item))
 
-    def _update_start(self) -> None:
-        self.start_button.setEnabled(self.folders.count() > 0)
+    def _update_start(self, *_changed: object) -> None:
+        """Indexing needs folders and the model that reads them."""
+        has_model = self.model_panel.info.installed
+        self.start_button.setEnabled(self.folders.count() > 0 and has_model)
+        self.start_button.setToolTip("" if has_model else "Set up the model first (download it, or choose its folder)")
 
     def folder_paths(self) -> list[str]:
         return [self.folders.item(i).text() for i in range(self.folders.count())]

@@ -47,6 +47,8 @@ class WindowCommands(Protocol):
     def set_ranking(self, **changes: object) -> None: ...
     def show_about(self) -> None: ...
     def open_places(self) -> None: ...
+    def show_shortcuts(self) -> object: ...
+    def show_log(self) -> object: ...
     def close(self) -> bool: ...
     def menuBar(self) -> QMenuBar: ...  # noqa: N802 - Qt's name
     def window(self) -> QWidget: ...
@@ -84,6 +86,8 @@ class WindowActions:
     zoom_out: QAction
     quit: QAction
     about: QAction
+    shortcuts: QAction
+    log: QAction
 
 
 def build_actions(w: WindowCommands) -> WindowActions:
@@ -128,6 +132,8 @@ def build_actions(w: WindowCommands) -> WindowActions:
         zoom_out=act("Smaller thumbnails", lambda: w.results_view.zoom(-1), QKeySequence.StandardKey.ZoomOut),
         quit=act("Quit", w.close, QKeySequence.StandardKey.Quit),
         about=act("About Photolens", w.show_about),
+        shortcuts=act("Keyboard shortcuts", w.show_shortcuts, "F1"),
+        log=act("Where is the log?", w.show_log, None, "The file to attach to a problem report"),
     )
     a.show_weak.setCheckable(True)
     a.group_similar.setCheckable(True)
@@ -163,5 +169,7 @@ def build_actions(w: WindowCommands) -> WindowActions:
     view_menu = bar.addMenu("&View")
     for action in (a.show_weak, a.group_similar, a.vary_results, a.correct_hubs, a.zoom_in, a.zoom_out):
         view_menu.addAction(action)
-    bar.addMenu("&Help").addAction(a.about)
+    help_menu = bar.addMenu("&Help")
+    for action in (a.shortcuts, a.log, a.about):
+        help_menu.addAction(action)
     return a

@@ -6,8 +6,15 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
+)
 
 from photolens.core.library import LibraryStatus
 
@@ -67,6 +74,7 @@ class WindowDialogs(QObject):
         super().__init__(window.window())
         self.w = window
         self.sketch_pad: SketchPadDialog | None = None
+        self.sketch_dock: QDockWidget | None = None
         self.welcome: WelcomeDialog | None = None
         self.folders: FoldersDialog | None = None
         self.errors: IndexErrorsDialog | None = None
@@ -102,15 +110,28 @@ class WindowDialogs(QObject):
 
     # -- sketch pad --------------------------------------------------------------------------
     def open_sketch_pad(self) -> SketchPadDialog:
+        """The sketch pad, docked beside the results it updates."""
         if self.sketch_pad is None:
-            self.sketch_pad = SketchPadDialog(self.w.window())
+            self.sketch_pad = SketchPadDialog()
             self.sketch_pad.search_requested.connect(
                 lambda sketch, words, balance: self.w.search.set_sketch(sketch, balance, text=words))
+            dock = QDockWidget("Sketch pad", self.w.window())
+            dock.setObjectName("sketchDock")
+            dock.setWidget(self.sketch_pad)
+            dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
+            self.sketch_pad.close_requested.connect(dock.hide)
+            window = self.w.window()
+            if isinstance(window, QMainWindow):
+                window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+                window.resizeDocks([dock], [420], Qt.Orientation.Horizontal)
+            self.sketch_dock = dock
         state = self.w.search.state
         self.sketch_pad.start(state.text, state.sketch, state.sketch_balance)
         self.sketch_pad.show()
-        self.sketch_pad.raise_()
-        self.sketch_pad.activateWindow()
+        if self.sketch_dock is not None:
+            self.sketch_dock.show()
+            self.sketch_dock.raise_()
+        self.sketch_pad.canvas.setFocus()
         return self.sketch_pad
 
     # -- folders -----------------------------------------------------------------------------
@@ -157,6 +178,7 @@ class WindowDialogs(QObject):
         layout.addWidget(panel)
         layout.addWidget(box)
         dialog.resize(560, 260)
+        dialog.setMaximumSize(1280, 720)
         dialog.panel = panel  # type: ignore[attr-defined]
         self.model = dialog
         dialog.open()

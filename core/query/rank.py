@@ -18,13 +18,18 @@ from ..embed.base import l2_normalize
 DUPLICATE_COSINE = 0.97
 
 
-def collapse_near_duplicates(order: np.ndarray, vecs: np.ndarray, threshold: float = DUPLICATE_COSINE) -> list[list[int]]:
-    """Greedy grouping in rank order: each group is [leader, its near-duplicates...] (indices)."""
+def collapse_near_duplicates(order: np.ndarray, vecs: np.ndarray, threshold: float = DUPLICATE_COSINE,
+                             kinds: np.ndarray | None = None) -> list[list[int]]:
+    """Greedy grouping in rank order: each group is [leader, its near-duplicates...] (indices).
+    With `kinds` (e.g. each candidate's media type) only candidates of one kind group: a
+    video is never a near-identical shot of a still picture."""
     groups: list[list[int]] = []
     leaders: list[int] = []
     for i in order:
         if leaders:
             sims = vecs[leaders] @ vecs[i]
+            if kinds is not None:
+                sims = np.where(kinds[leaders] == kinds[i], sims, -np.inf)
             j = int(np.argmax(sims))
             if sims[j] >= threshold:
                 groups[j].append(int(i))

@@ -122,7 +122,8 @@ def run_search(
     shown = (bonus > 0) & ~demoted  # a picture that shows the words is a match
     weak &= ~shown
     no_match = no_match and not shown.any()
-    groups = _groups(query, sims, vecs, weak)[:limit]
+    kinds = _media_kinds(catalog, keys) if query.collapse_duplicates and len(keys) > 1 else None
+    groups = _groups(query, sims, vecs, weak, kinds)[:limit]
     hits = _with_text(_hits(groups, keys, sims, weak, frame_ms, catalog), index,
                       evidence.spellings | (phrase.spellings if phrase is not None else frozenset()))
     suggestions: tuple[Suggestion, ...] = ()
@@ -217,11 +218,23 @@ def _with_text(hits: list[SearchHit], index: TextIndex, spellings: frozenset[str
             if h.item_id in texts else h for h in hits]
 
 
-def _groups(query: SearchQuery, sims: np.ndarray, vecs: np.ndarray, weak: np.ndarray) -> list[list[int]]:
-    """Candidate positions grouped as results: near-identical shots together (if asked),
-    the strong ones spread by MMR when the query asks for diversity, weak ones last."""
+def _media_kinds(catalog: Catalog, keys: np.ndarray) -> np.ndarray:
+    """Each candidate's media type ("image", "video"), so a video and a still never group."""
+    files = catalog.files_for_items([int(k) for k in keys])
+    kinds = []
+    for key in keys:
+        members = files.get(int(key))
+        kinds.append((members[0].media_type or "image") if members else "")
+    return np.asarray(kinds, dtype=object)
+
+
+def _groups(query: SearchQuery, sims: np.ndarray, vecs: np.ndarray, weak: np.ndarray,
+            kinds: np.ndarray | None = None) -> list[list[int]]:
+    """Candidate positions grouped as results: near-identical shots together (if asked; of one
+    media type only), the strong ones spread by MMR when the query asks for diversity, weak
+    ones last."""
     if query.collapse_duplicates and len(sims):
-        groups = collapse_near_duplicates(np.arange(len(sims)), vecs)
+        groups = collapse_near_duplicates(np.arange(len(sims)), vecs, kinds=kinds)
     else:
         groups = [[i] for i in range(len(sims))]
     if query.diversity > 0 and len(groups) > 1:

@@ -75,8 +75,9 @@ def make_window(qtbot, tmp_path: Path, request: pytest.FixtureRequest):  # noqa:
         # shut down before the library the window uses closes, whatever the order of the test's
         # fixtures: a finalizer the test body adds to its item runs before every fixture's teardown
         request.node.addfinalizer(window.shutdown)
-        if start:
-            window.start(welcome=welcome)
+        if start:  # the window opens on the library view: wait for it, so a test's first wait is its own
+            with qtbot.waitSignal(window.search.results_ready, timeout=20_000):
+                window.start(welcome=welcome)
         return window
 
     return build

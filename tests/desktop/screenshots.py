@@ -2,9 +2,11 @@
 
     xvfb-run -a -s "-screen 0 1400x900x24" python -m tests.desktop.screenshots OUT_DIR
 
-Writes welcome.png, empty.png, results.png, preview.png, video.png, sketch.png, indexing.png,
-errors.png, people-preview.png and people.png to OUT_DIR (`... OUT_DIR people`: only the
-last two). The library is a generated held-out gallery (tests/oracle/scenes.py)
+Writes welcome.png, welcome-download-failed.png, empty-no-folders.png, library.png (the
+library view), dark.png (the same in the desktop's dark setting), results.png, preview.png,
+video.png, viewer.png, sketch.png (docked), empty-nothing-found.png, errors.png,
+empty-no-model.png, indexing.png, people-preview.png and people.png to OUT_DIR
+(`... OUT_DIR people`: only the last two). The library is a generated held-out gallery (tests/oracle/scenes.py)
 indexed with the oracle model, so the results are real search results. Under Xvfb the
 screenshots are of real windows (grabbed from the screen, decorations excluded); with
 QT_QPA_PLATFORM=offscreen they are widget renderings.
@@ -19,12 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from photolens.core.library import Library
 from photolens.desktop.app import app_icon, load_style
+from photolens.desktop.colour_scheme import apply_colour_scheme
 from photolens.desktop.main_window import MainWindow
+from photolens.desktop.model_panel import ModelDownloader, ModelInfo
+from photolens.desktop.welcome_dialog import WelcomeDialog
 from tests.desktop.helpers import RecordingActions
 from tests.desktop.pictures import make_many
 from tests.e2e import oracle_gallery as og
@@ -138,7 +143,7 @@ def main(argv: list[str]) -> int:
         pictures = work / "Pictures"
         make_gallery(pictures)
 
-        # first run: the welcome dialog
+        # first run: the welcome dialog; a download that fails (no network) says so in the app's words
         lib = Library.open(work / "data", model_path=ORACLE, models_dir=work / "models")
         window = window_for(lib, work, "first")
         window.default_folders = [pictures]
@@ -146,18 +151,35 @@ def main(argv: list[str]) -> int:
         wait_for(app, lambda: window.dialogs.welcome is not None and window.dialogs.welcome.isVisible(), 10)
         shoot(app, window.dialogs.welcome, out / "welcome.png")
         window.dialogs.welcome.reject()
+        shoot(app, window, out / "empty-no-folders.png")
+        offline = ModelDownloader(work / "models-offline", hub_url="http://127.0.0.1:9")
+        welcome = WelcomeDialog(ModelInfo("ViT-B-32", False, None, "not installed", True), offline,
+                                default_folders=[pictures], parent=window)
+        welcome.show()
+        failed: list[object] = []
+        offline.failed.connect(failed.append)
+        welcome.model_panel.download_button.click()
+        wait_for(app, lambda: bool(failed), 60)
+        shoot(app, welcome, out / "welcome-download-failed.png")
+        welcome.reject()
+        offline.shutdown()
         window.shutdown()
         window.close()
 
         lib.add_folder(pictures)
         lib.index()
         window = window_for(lib, work, "main")
-        window.start()
-        wait_for(app, lambda: window.index_worker.watching)
-        shoot(app, window, out / "empty.png")
-
         done: list[object] = []
         window.search.results_ready.connect(done.append)
+        window.start()
+        wait_for(app, lambda: window.index_worker.watching and bool(done))
+        shoot(app, window, out / "library.png")
+        apply_colour_scheme(app, Qt.ColorScheme.Dark)
+        window.results_view.setCurrentIndex(window.model.index(8, 0))
+        shoot(app, window, out / "dark.png")
+        apply_colour_scheme(app)
+
+        done.clear()
         window.search_bar.field.setText("a red circle")
         window.search.set_text("a red circle", immediate=True)
         wait_for(app, lambda: bool(done))
@@ -170,20 +192,38 @@ def main(argv: list[str]) -> int:
         settle(app, 1.0)
         shoot(app, window, out / "video.png")
 
+        window.results_view.setCurrentIndex(window.model.index(1, 0))
+        window.results.view_index(window.results_view.currentIndex())
+        window.viewer.toggle_info()
+        settle(app, 1.5)
+        shoot(app, window, out / "viewer.png")
+        window.viewer.close_viewer()
+
         done.clear()
         pad = window.dialogs.open_sketch_pad()
-        pad.live.setChecked(False)
         pad.colour_buttons["blue"].click()
         pad.canvas.draw_stroke([(256 + 120 * math.cos(2 * math.pi * i / 48), 256 + 120 * math.sin(2 * math.pi * i / 48))
                                 for i in range(49)])
         pad.words.setText("blue")
         pad.search_button.click()
-        wait_for(app, lambda: bool(done))
-        pad.move(window.x() + 640, window.y() + 60)
-        shoot(app, pad, out / "sketch.png")
+        wait_for(app, lambda: bool(done) and done[-1].query.text == "blue")  # type: ignore[attr-defined]
+        shoot(app, window, out / "sketch.png")
         pad.close()
-        settle(app, 0.3)
-        shoot(app, window, out / "sketch-results.png")
+        done.clear()
+        window.search.clear()
+        wait_for(app, lambda: bool(done))
+        done.clear()
+        bar = window.filter_bar
+        wait_for(app, lambda: bar.folder.findData(str(pictures / "Garden")) >= 0)
+        bar.folder.setCurrentIndex(bar.folder.findData(str(pictures / "Garden")))
+        bar.kind.setCurrentIndex(bar.kind.findData("video"))  # no video in Garden
+        wait_for(app, lambda: not window.search.searching)
+        done.clear()
+        window.search_bar.field.setText("a red circle")
+        window.search.set_text("a red circle", immediate=True)
+        wait_for(app, lambda: bool(done))
+        shoot(app, window, out / "empty-nothing-found.png")
+        window.filter_bar.clear_filters()
         window.index_status.errors_button.click()
         wait_for(app, lambda: window.dialogs.errors is not None and window.dialogs.errors.isVisible(), 10)
         shoot(app, window.dialogs.errors, out / "errors.png")
@@ -191,6 +231,23 @@ def main(argv: list[str]) -> int:
         window.shutdown()
         window.close()
         lib.close()
+
+        # no model: a search says so and offers to set it up
+        lib3 = Library.open(work / "data3", models_dir=work / "no-models")
+        lib3.add_folder(pictures)
+        window = window_for(lib3, work, "no-model")
+        window.start(welcome=False)
+        failures: list[object] = []
+        window.search.failed.connect(failures.append)
+        wait_for(app, lambda: window.status_info is not None)
+        window.search_bar.field.setText("a red circle")
+        window.search.set_text("a red circle", immediate=True)
+        wait_for(app, lambda: bool(failures), 30)
+        shoot(app, window, out / "empty-no-model.png")
+        wait_for(app, lambda: not window.index_worker.busy, 60)
+        window.shutdown()
+        window.close()
+        lib3.close()
 
         # indexing in progress: a larger folder, paused half-way so the moment holds still
         many = make_many(work / "Imports", 400, size=256)

@@ -108,7 +108,7 @@ def test_stale_search_results_are_dropped(qtbot, window) -> None:  # noqa: ANN00
     controller.set_text("first", immediate=True)
     first_generation = controller.generation
     results = wait_results(qtbot, window, lambda: controller.set_text("second", immediate=True))
-    assert controller.generation == first_generation + 1
+    assert controller.generation > first_generation  # each change numbers the requests anew
     assert results.query.text == "second"
     qtbot.wait(200)  # the first answer, if it arrives late, must not replace the second
     assert window.model.results.query.text == "second"

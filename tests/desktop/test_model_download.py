@@ -40,5 +40,8 @@ def test_download_without_a_network_says_what_to_do(qtbot: QtBot, tmp_path: Path
         panel.download_button.click()
     assert downloader.shutdown()
     text = panel.progress_label.text()
-    assert text.startswith("Download failed:") and "offline" in text and "--model-path" in text
-    assert panel.download_button.isEnabled() and not panel.info.installed
+    # in the app's words: what happened and what to do; no URL, error number or command line
+    assert text.startswith("The download did not work:") and "offline" in text and "Choose model folder" in text
+    assert not any(s in text for s in ("http", "127.0.0.1", "Errno", "--", "`"))
+    assert panel.download_button.isEnabled() and panel.download_button.text() == "Try again"
+    assert not panel.info.installed

@@ -28,7 +28,6 @@ def test_window_shows_fast_and_typing_a_query_fills_the_grid(qtbot, make_window,
 
     monkeypatch.setattr(ModelSession, "_make_embedder", recording)
     window = make_window(library)
-    assert window.stack.currentWidget() is window.empty
     results = type_query(qtbot, window, "a red circle")
     # the window shows at once: the model loads off the GUI thread (no timing: CI machines vary)
     assert loaded_on and threading.main_thread() not in loaded_on
@@ -78,7 +77,7 @@ def test_filters_restrict_and_sort_the_results(qtbot, window, gallery: Path) -> 
     type_query(qtbot, window, "shape")
     window.filter_bar.show_weak.setChecked(True)
     assert window.model.rowCount() == 24
-    qtbot.waitUntil(lambda: window.filter_bar.folder.count() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: window.filter_bar.folder.count() == 4, timeout=5000)  # the folder, home/, trip/
     results = wait_results(qtbot, window, lambda: window.filter_bar.folder.setCurrentIndex(1))
     assert results.hits and all(h.path.startswith(str(gallery) + "/") for h in results.hits)
     kind = window.filter_bar.kind
@@ -112,11 +111,14 @@ def test_keyboard_focus_arrows_enter_and_escape(qtbot, window) -> None:  # noqa:
     assert view.hasFocus() and view.currentIndex().row() == 0
     qtbot.keyClick(view, Qt.Key.Key_Right)
     assert view.currentIndex().row() == 1
-    qtbot.keyClick(view, Qt.Key.Key_Return)
-    assert window.desktop.opened == [window.model.hits[1].path]
-    qtbot.keyClick(view, Qt.Key.Key_Escape)
-    assert window.search_bar.field.text() == "" and window.model.rowCount() == 0
-    assert window.stack.currentWidget() is window.empty
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # the built-in viewer, full-window
+    assert window.viewer.isVisible() and window.viewer.hit == window.model.hits[1]
+    assert window.desktop.opened == []
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Escape)
+    assert not window.viewer.isVisible() and view.hasFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Escape)  # back to the library view
+    assert window.search_bar.field.text() == ""
+    qtbot.waitUntil(lambda: window.model.browsing and len(window.model.hits) == 24, timeout=5000)
 
 
 def test_double_click_opens_and_the_preview_acts(qtbot, window) -> None:  # noqa: ANN001
@@ -131,6 +133,9 @@ def test_double_click_opens_and_the_preview_acts(qtbot, window) -> None:  # noqa
     assert not window.preview.fields["Moment"].isVisible()  # pictures have no moment
     assert not window.preview.strip.isVisible()
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.viewer.isVisible() and window.viewer.hit == hit
+    window.viewer.close_viewer()
+    window.preview.buttons["open"].click()  # the default app
     assert window.desktop.opened[-1] == hit.path
     window.preview.buttons["reveal"].click()
     assert window.desktop.revealed == [hit.path]
