@@ -119,7 +119,7 @@ def _add_index(sub: Subparsers) -> None:
     c.add_argument("--path-map", action="append", default=[], metavar="LOCAL=REMOTE",
                    help="where the workers see a folder, e.g. /home/me/Pictures=/mnt/nas/Pictures (repeatable)")
     c.add_argument("--cluster-window", type=int, default=0, metavar="N",
-                   help="files (shared) or pictures (ship) per cluster job (default 1024 / 256)")
+                   help="files (shared) or pictures (ship) per cluster job (default 4096 / 512)")
     p.set_defaults(func=cmd_index)
 
 
