@@ -127,7 +127,10 @@ def _cluster_options(args: argparse.Namespace):  # noqa: ANN202 - ClusterOptions
     if not args.cluster:
         return None
     from .cluster.options import ClusterOptions, PathMap
+    from .cluster.ray_stage import INSTALL_HINT, ray_available
 
+    if not ray_available():  # before the library changes: nothing added, nothing scanned
+        raise PhotolensError(f"--cluster needs Ray: {INSTALL_HINT}")
     return ClusterOptions(args.cluster, files=args.cluster_files, window=args.cluster_window,
                           path_maps=tuple(PathMap.parse(m) for m in args.path_map))
 

@@ -37,6 +37,7 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - the
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="warning")
     yield ray
     ray.shutdown()
+    del os.environ[cluster_actors.TEST_DIR]
 
 
 def _library(data: Path, window_batch: int = 8) -> Library:
@@ -76,6 +77,9 @@ def test_options_map_paths_and_choose_the_mode() -> None:
 
 
 def test_unreachable_cluster_fails_in_one_line_within_seconds(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    from photolens.core.cluster.ray_stage import connect
+
     start = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "photolens.core.cli", "--data-dir", str(tmp_path / "data"), "index",
@@ -85,9 +89,6 @@ def test_unreachable_cluster_fails_in_one_line_within_seconds(tmp_path: Path) ->
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot reach the Ray cluster at ray://127.0.0.1:9" in lines[0], proc.stderr
     assert time.monotonic() - start < 15  # the interpreter and the import included; the probe itself:
-    pytest.importorskip("ray")
-    from photolens.core.cluster.ray_stage import connect
-
     start = time.monotonic()
     with pytest.raises(ClusterError, match="cannot reach the Ray cluster at ray://10.255.255.1:10001"), \
             connect(ClusterOptions("ray://10.255.255.1:10001", connect_timeout_s=0.5)):
