@@ -113,7 +113,29 @@ def _add_index(sub: Subparsers) -> None:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders to add (none: rescan the known ones)")
     _add_model_args(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary")
+    c = p.add_argument_group("on a Ray cluster (pip install 'photolens[cluster]')")
+    c.add_argument("--cluster", metavar="ADDRESS",
+                   help="decode and embed on Ray: `local` (a Ray instance here) or ray://HOST:PORT")
+    c.add_argument("--cluster-files", choices=("auto", "shared", "ship"), default="auto",
+                   help="shared: the workers read the files (see --path-map); ship: this machine decodes "
+                        "and sends model-size pixels; auto (default): shared for `local` or with --path-map")
+    c.add_argument("--path-map", action="append", default=[], metavar="LOCAL=REMOTE",
+                   help="where the workers see a folder, e.g. /home/me/Pictures=/mnt/nas/Pictures (repeatable)")
+    c.add_argument("--cluster-window", type=int, default=0, metavar="N",
+                   help="files (shared) or pictures (ship) per cluster job (default 4096 / 512)")
     p.set_defaults(func=cmd_index)
+
+
+def _cluster_options(args: argparse.Namespace):  # noqa: ANN202 - ClusterOptions | None
+    if not args.cluster:
+        return None
+    from .cluster.options import ClusterOptions, PathMap
+    from .cluster.ray_stage import INSTALL_HINT, ray_available
+
+    if not ray_available():  # before the library changes: nothing added, nothing scanned
+        raise PhotolensError(f"--cluster needs Ray: {INSTALL_HINT}")
+    return ClusterOptions(args.cluster, files=args.cluster_files, window=args.cluster_window,
+                          path_maps=tuple(PathMap.parse(m) for m in args.path_map))
 
 
 def _add_search(sub: Subparsers) -> None:
@@ -166,6 +188,8 @@ def _add_remove(sub: Subparsers) -> None:
 def _add_doctor(sub: Subparsers) -> None:
     p = sub.add_parser("doctor", help="check the installation and say how to fix problems")
     p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    p.add_argument("--cluster", metavar="ADDRESS", default=None,
+                   help="also connect to this Ray cluster (`local` or ray://HOST:PORT) and report what it offers")
     p.set_defaults(func=cmd_doctor)
 
 
@@ -211,6 +235,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         sys.stderr.write("\nstopping after the current batch… (Ctrl-C again to abort)\n")
         controls.stop()
 
+    cluster = _cluster_options(args)
     with _open(args, read_only=False) as lib:
         for path in args.paths:
             lib.add_folder(path)
@@ -220,7 +245,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         lib.embedder  # fail fast with the clear model message  # noqa: B018
         previous = signal.signal(signal.SIGINT, on_sigint)
         try:
-            report = lib.index(progress=ProgressBar(sys.stderr), controls=controls)
+            report = lib.index(progress=ProgressBar(sys.stderr), controls=controls, cluster=cluster)
         finally:
             signal.signal(signal.SIGINT, previous)
         summary = {
@@ -386,7 +411,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or default_data_dir()
     notes: list[str] = []
     settings = load_settings(data_dir, notes, repair=False) if data_dir.exists() else None
-    checks = run_checks(settings.model if settings else "ViT-B-32", data_dir, settings.model_path if settings else None)
+    checks = run_checks(settings.model if settings else "ViT-B-32", data_dir, settings.model_path if settings else None,
+                        cluster=args.cluster)
     checks += [Check("settings", "warn", note, "the app moves a broken file aside when it opens the library")
                for note in notes]
     if args.json:

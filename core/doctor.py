@@ -118,8 +118,36 @@ def _text_in_pictures() -> Check:
     return Check("text in pictures", "ok", f"rapidocr's bundled PP-OCR models ({size:.0f} MiB), read on the CPU")
 
 
-def run_checks(model: str = "ViT-B-32", data_dir: Path | None = None, model_path: str | None = None) -> list[Check]:
+def _cluster(address: str | None) -> Check:
+    """Ray for `index --cluster`: installed or not (found without importing it); with an
+    address, what that cluster offers (connecting starts a local instance for `local`)."""
+    if importlib.util.find_spec("ray") is None:
+        return Check("cluster", "fail" if address else "ok",
+                     "Ray is not installed: indexing runs on this machine (fine)",
+                     "pip install 'photolens[cluster]' to index on a Ray cluster" if address else "")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = f"Ray {version('ray')}"
+    except PackageNotFoundError:
+        installed = "Ray"
+    if not address:
+        return Check("cluster", "ok", f"{installed} installed: `photolens index --cluster local` or ray://HOST:PORT; "
+                                      "`photolens doctor --cluster ADDRESS` reports what a cluster offers")
+    from .cluster.options import ClusterOptions
+    from .cluster.ray_stage import describe
+    from .errors import PhotolensError
+
+    try:
+        return Check("cluster", "ok", describe(ClusterOptions(address)))
+    except PhotolensError as exc:
+        return Check("cluster", "fail", str(exc), "start the cluster (`ray start --head`) or check the address")
+
+
+def run_checks(model: str = "ViT-B-32", data_dir: Path | None = None, model_path: str | None = None,
+               cluster: str | None = None) -> list[Check]:
     return [
         _python(), _qt(), _onnxruntime(), _gpu(), _model(model, model_path),
         _data_dir(data_dir or default_data_dir()), _watch_limit(), _faces(), _text_in_pictures(),
+        _cluster(cluster),
     ]

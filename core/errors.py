@@ -53,3 +53,7 @@ class LibraryClosedError(PhotolensError):
 
 class OcrUnavailableError(PhotolensError):
     """Text in pictures cannot be read here: rapidocr or its bundled models are missing."""
+
+
+class ClusterError(PhotolensError):
+    """A cluster run cannot start or failed: Ray missing, cluster unreachable, bad options."""

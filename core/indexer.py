@@ -37,6 +37,7 @@ from .vectors import VectorStore
 
 if TYPE_CHECKING:
     from .analyzers import Analyzer
+    from .cluster.run import ClusterStage
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,12 @@ class Indexer:
         low_priority: bool = True,
         exclude: tuple[str, ...] = (),
         analyzers: Sequence[Analyzer] = (),
+        cluster: ClusterStage | None = None,
     ):
+        """cluster: decode and embed on a cluster (core/cluster); routing, commits, moves,
+        duplicates and analyzers stay here, in this thread."""
         self.catalog = catalog
+        self.cluster = cluster
         self.analyzers = list(analyzers)  # derived data per item, after the CLIP pass
         self.vectors = vectors
         self.embedder = embedder
@@ -251,8 +256,13 @@ class Indexer:
         if not total:
             return
         hashed = self._hashed_pending()
+        run_class: type[_EmbedRun] = _EmbedRun
+        if self.cluster is not None:
+            from .cluster.run import ClusterEmbedRun
+
+            run_class = ClusterEmbedRun
         try:
-            _EmbedRun(self, report, emit, controls, total).run(hashed)
+            run_class(self, report, emit, controls, total).run(hashed)
         finally:
             hashed.close()  # a cancelled run: the metadata reader stops now
 
@@ -410,7 +420,7 @@ class _EmbedRun:
 
     # -- embed and commit ---------------------------------------------------------------------
     def _flush(self, force: bool = False) -> None:
-        if self.ready and (force or sum(_count(px) for _, px in self.ready) >= self.ix.batch_size):
+        if self.ready and (force or sum(_count(px) for _, px in self.ready) >= self._embed_at()):
             self._embed_ready()
         if self.committed or self.errors:
             self._commit()
@@ -420,7 +430,7 @@ class _EmbedRun:
 
     def _embed_ready(self) -> None:
         """The image tower over every decoded picture and frame; their twins share the result."""
-        vecs = self.ix._embed(np.concatenate([_stack(px) for _, px in self.ready]))
+        vecs = self._vectors_of_ready()
         at = 0
         for h, px in self.ready:
             assert h.hash is not None and h.meta is not None
@@ -434,6 +444,14 @@ class _EmbedRun:
                 self.committed.append(FileDone(twin.file.id, h.hash, twin.meta or h.meta, None))
         self.report.embedded += len(self.ready)
         self.ready.clear()
+
+    def _embed_at(self) -> int:
+        """Decoded pictures and frames that make a batch for the image tower."""
+        return self.ix.batch_size
+
+    def _vectors_of_ready(self) -> np.ndarray:
+        """One vector per picture and frame in `ready`, in order."""
+        return self.ix._embed(np.concatenate([_stack(px) for _, px in self.ready]))
 
     def _commit(self) -> None:
         if self.errors:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -59,6 +60,10 @@ from .query.vocab import Vocabulary
 from .scanner import is_pseudo_filesystem
 from .session import ModelSession, SessionSpec
 from .vectors import VectorStore
+
+if TYPE_CHECKING:
+    from .cluster.options import ClusterOptions
+    from .cluster.run import ClusterStage
 
 log = logging.getLogger(__name__)
 
@@ -372,13 +377,14 @@ class Library:
         return self.catalog.folders()
 
     # -- indexing -------------------------------------------------------------------------
-    def indexer(self) -> Indexer:
+    def indexer(self, cluster: ClusterStage | None = None) -> Indexer:
         self._writable()
         s, session = self.settings, self._session
         return Indexer(
             self.catalog, session.vectors, session.embedder, batch_size=s.batch_size,
             decode_workers=s.decode_workers, low_priority=s.low_priority, exclude=s.exclude_patterns,
             analyzers=[*session.analyzers(), *self._builtin_analyzers(), *self._analyzers.values()],
+            cluster=cluster,
         )
 
     def _builtin_analyzers(self) -> list[Analyzer]:
@@ -449,12 +455,30 @@ class Library:
         backfills it over every indexed item, then keeps it current."""
         self._analyzers[analyzer.name] = analyzer
 
-    def index(self, progress: ProgressCallback | None = None, controls: Controls | None = None) -> IndexReport:
-        """Scan every folder and embed what is new or changed (resumable at any point)."""
+    def index(self, progress: ProgressCallback | None = None, controls: Controls | None = None, *,
+              cluster: ClusterOptions | None = None) -> IndexReport:
+        """Scan every folder and embed what is new or changed (resumable at any point).
+
+        cluster: decode and embed on a Ray cluster (the `cluster` extra); this process stays
+        the catalog's only writer and everything else runs as without it.
+        """
         with self._gate.enter():
-            report = self.indexer().run(progress, controls)
+            if cluster is None:
+                report = self.indexer().run(progress, controls)
+            else:
+                report = self._index_on_cluster(cluster, progress, controls)
             self._maybe_back_up(report.embedded + report.deleted + report.changed)
             return report
+
+    def _index_on_cluster(self, options: ClusterOptions, progress: ProgressCallback | None,
+                          controls: Controls | None) -> IndexReport:
+        from .cluster.ray_stage import RayStage, connect
+
+        self._writable()
+        folder = self._session.model_folder()  # the workers run this model's exported image tower
+        with connect(options) as ray:
+            stage = RayStage(ray, options, folder, batch_size=self.settings.batch_size)
+            return self.indexer(cluster=stage).run(progress, controls)
 
     def _maybe_back_up(self, changed: int) -> None:
         """A rolling backup of the catalog after a run: daily, or after many changes."""

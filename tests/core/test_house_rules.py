@@ -49,3 +49,12 @@ def test_no_print_in_core() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") in ("print", "input")]
         assert not calls, f"{path} calls print/input"
+
+
+def test_ray_only_imported_lazily_by_the_cluster_stage() -> None:
+    """The default install never imports ray: only core/cluster's Ray modules do, inside functions."""
+    for path in CORE.rglob("*.py"):
+        for module, top_level in _imports(path):
+            if module.split(".")[0] == "ray":
+                assert path.parent.name == "cluster" and path.name in ("ray_stage.py", "workers.py"), path
+                assert not top_level, f"{path}: {module} at import time"
