@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from photolens.core.query.model import SearchHit
 
-HEIGHT = 34
+HEIGHT = 46
 MONTHS_WITHIN_YEARS = 2
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -101,7 +101,9 @@ class DateHistogram(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
-        base, accent = pal.color(pal.ColorRole.Mid), pal.color(pal.ColorRole.Highlight)
+        accent = pal.color(pal.ColorRole.Highlight)
+        base = QColor(accent)
+        base.setAlpha(120)  # the bars in the accent colour, lighter; the one under the pointer full
         text = pal.color(pal.ColorRole.WindowText)
         top = max(b.count for b in self.bars)
         width = self.width() / len(self.bars)

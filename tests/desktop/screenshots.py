@@ -125,6 +125,41 @@ def people_shots(app: QApplication, work: Path, out: Path) -> None:
     lib.close()
 
 
+def places_shots(app: QApplication, work: Path, out: Path) -> None:
+    """One search box: "a red circle in Lisbon 2019" over GPS-tagged shapes taken in four
+    cities in two years (its chips, its one good match, the place in the preview), the
+    date histogram of a place's pictures, and the Places list."""
+    from tests.geo_photos import CITIES, save_with_exif
+
+    n = 0
+    for kind in ("circle", "square", "star"):
+        for colour in ("red", "blue", "green"):
+            for city in ("Lisbon", "Porto", "Paris", "Tokyo"):
+                for year in (2018, 2019):
+                    image = scenes.render(scenes.single_shape_scene(kind, colour), 128, scenes.scene_rng(n))
+                    n += 1
+                    save_with_exif(image, work / "Pictures" / f"{kind}-{colour}-{city}-{year}.jpg", CITIES[city],
+                                   f"{year}:{1 + n % 12:02d}:1{n % 9} 12:00:00")
+    lib = Library.open(work / "data", model_path=ORACLE, models_dir=work / "models")
+    lib.add_folder(work / "Pictures")
+    lib.index()
+    window = window_for(lib, work, "places")
+    window.start(welcome=False)
+    for text, name in (("a red circle in Lisbon 2019", "onebox.png"), ("red Lisbon", "histogram.png")):
+        done: list[object] = []
+        window.search.results_ready.connect(done.append)
+        window.search_bar.field.setText(text)
+        window.search.set_text(text, immediate=True)
+        wait_for(app, lambda d=done: bool(d))  # type: ignore[misc]
+        window.search.results_ready.disconnect(done.append)
+        shoot(app, window, out / name)
+    window.open_places()
+    shoot(app, window._places_dialog, out / "places.png")  # noqa: SLF001
+    window.shutdown()
+    window.close()
+    lib.close()
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -133,9 +168,9 @@ def main(argv: list[str]) -> int:
     app.setWindowIcon(app_icon())
     load_style(app)  # type: ignore[arg-type]
     work = Path(tempfile.mkdtemp(prefix="photolens-shots-"))
-    if argv[1:] == ["people"]:
+    if argv[1:] in (["people"], ["places"]):
         try:
-            people_shots(app, work, out)
+            (people_shots if argv[1] == "people" else places_shots)(app, work, out)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return 0
