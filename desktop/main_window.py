@@ -7,7 +7,6 @@ one writer), the SearchWorker and a small I/O runner, never on the GUI thread.
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
@@ -32,8 +31,6 @@ from PySide6.QtWidgets import (
 from photolens.core.errors import ModelFormatError, ModelNotFoundError
 from photolens.core.indexer import IndexReport
 from photolens.core.library import Library, LibraryStatus
-from photolens.core.progress import IndexProgress
-from photolens.core.query.model import SearchResults
 
 from . import formatting, window_state
 from .date_histogram import DateHistogram
@@ -49,6 +46,7 @@ from .notices import Banner, EmptyState
 from .people_actions import PeopleActions
 from .preview_pane import PreviewPane
 from .result_actions import ResultActions
+from .results_display import EMPTY_PAGE, ResultsDisplay
 from .results_model import ResultsModel
 from .results_view import ResultsView
 from .search_bar import SearchBar
@@ -65,9 +63,6 @@ log = logging.getLogger(__name__)
 RESCAN_INTERVAL_MS = 10 * 60 * 1000
 # While indexing, a search with few results is re-run this often, so a query typed during
 # the first run fills in as pictures arrive (a full screen is left alone: no jumping grid).
-LIVE_REFRESH_S = 3.0
-LIVE_REFRESH_BELOW = 60
-GRID_PAGE, EMPTY_PAGE = 0, 1
 
 
 class MainWindow(QMainWindow):
@@ -92,7 +87,6 @@ class MainWindow(QMainWindow):
         self.status_info: LibraryStatus | None = None
         self._subfolders: dict[str, list[str]] = {}  # the folder filter's tree
         self._shut_down = False
-        self._last_live_refresh = 0.0
 
         self.search_bar = SearchBar(self)
         self.search_bar.field.setAcceptDrops(False)  # dropped files become image queries (window)
@@ -127,6 +121,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.viewer = ViewerWidget(self.loader, central)  # a result full-window (Enter, double-click)
         self.dialogs = WindowDialogs(self)
+        self.display = ResultsDisplay(self)
         self.empty_states = EmptyStates(self.empty, add_folders=self.dialogs.open_folders,
                                         set_up_model=self.dialogs.open_model,
                                         clear_filters=self.filter_bar.clear_filters, back_to_library=self.clear_search)
@@ -137,7 +132,7 @@ class MainWindow(QMainWindow):
         self.rescan_timer = QTimer(self)
         self.rescan_timer.setInterval(RESCAN_INTERVAL_MS)
         self.rescan_timer.timeout.connect(self.start_indexing)
-        self._show_empty()
+        self.display.show_empty()
         self.resize(1240, 800)
         if self.state_store is not None:
             window_state.restore(self, self.state_store)
@@ -156,16 +151,16 @@ class MainWindow(QMainWindow):
         sb.field.installEventFilter(self)
         c.state_changed.connect(sb.show_state)
         c.state_changed.connect(lambda _state: self.banner.dismiss("query"))  # it was about the old query
-        c.results_ready.connect(self._show_results)
-        c.failed.connect(self._on_search_failed)
-        c.cleared.connect(self._on_cleared)
-        c.searching_changed.connect(self._on_searching)
+        c.results_ready.connect(self.display.show_results)
+        c.failed.connect(self.display.search_failed)
+        c.cleared.connect(self.display.cleared)
+        c.searching_changed.connect(self.display.searching_changed)
         self.filter_bar.filters_changed.connect(c.set_filters)
-        self.filter_bar.sort_changed.connect(self._on_sort)
-        self.filter_bar.show_weak_changed.connect(self._on_show_weak)
+        self.filter_bar.sort_changed.connect(self.display.sort_changed)
+        self.filter_bar.show_weak_changed.connect(self.display.show_weak_changed)
         self.model.more_wanted.connect(c.extend)
-        self.model.modelReset.connect(self._after_rows_changed)
-        self.model.rowsInserted.connect(self._after_rows_changed)
+        self.model.modelReset.connect(self.display.rows_changed)
+        self.model.rowsInserted.connect(self.display.rows_changed)
         self.results_view.selectionModel().selectionChanged.connect(self._on_selection)
         self.results_view.selectionModel().currentChanged.connect(lambda *_: self._on_selection())
         self.results_view.open_requested.connect(self.results.view_index)
@@ -178,10 +173,10 @@ class MainWindow(QMainWindow):
         sb.suggestion_clicked.connect(lambda text: c.set_text(text, immediate=True))
         sb.text_replaced.connect(lambda text: c.set_text(text, immediate=True))
         sb.plan_chip_removed.connect(c.keep_words)
-        self.histogram.picked.connect(self.narrow_to_date)
+        self.histogram.picked.connect(self.display.narrow_to_date)
         w = self.index_worker
         w.progress.connect(lambda prog: self.index_status.show_progress(prog, w.paused))
-        w.progress.connect(self._refresh_while_indexing)
+        w.progress.connect(self.display.refresh_while_indexing)
         w.running_changed.connect(self._on_indexing_running)
         w.paused_changed.connect(self._on_paused)
         w.finished.connect(self._on_indexing_finished)
@@ -261,9 +256,9 @@ class MainWindow(QMainWindow):
             self.banner.dismiss("model")
         if self.stack.currentIndex() == EMPTY_PAGE:
             if self.search.state.is_empty:
-                self._show_empty()
+                self.display.show_empty()
             elif self.empty.key in ("none", "no-folders", "no-model", "reading"):  # a search found nothing
-                self._after_rows_changed()
+                self.display.rows_changed()
 
     def _show_subfolders(self, status: LibraryStatus, found: dict[str, list[str]]) -> None:
         if found != self._subfolders:
@@ -371,118 +366,6 @@ class MainWindow(QMainWindow):
                     self.results_view.setCurrentIndex(self.model.index_of(self.model.hits[0].path))
                 return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
-
-    def _on_searching(self, searching: bool) -> None:
-        if searching:
-            self.statusBar().showMessage("Searching…")
-            if self.stack.currentIndex() == EMPTY_PAGE and self.empty.key not in ("no-model", "no-folders"):
-                self.empty_states.searching()
-
-    def _refresh_while_indexing(self, progress: IndexProgress) -> None:
-        last = self.search.last_results
-        now = time.monotonic()
-        if (progress.phase != "index" or last is None or self.search.searching
-                or len(last.hits) >= LIVE_REFRESH_BELOW or now - self._last_live_refresh < LIVE_REFRESH_S):
-            return
-        self._last_live_refresh = now
-        self.search.refresh()
-
-    def _show_results(self, results: SearchResults) -> None:
-        self.banner.dismiss("query")
-        self.preview.browsing = results.query.is_empty
-        self.model.set_results(results)
-        if results.query.is_empty:  # the library view: nothing was searched
-            self.search_bar.show_suggestions(())
-            self.search_bar.show_plan(())
-        else:
-            self.banner.dismiss("model")
-            self.search_bar.show_suggestions(getattr(results, "suggestions", ()))
-            self.search_bar.show_plan(results.chips)
-            self.statusBar().showMessage(
-                f"Searched {formatting.count(results.searched, 'image')} in {results.elapsed_ms:.0f} ms"
-                + (" · indexing continues" if self.index_worker.running else ""), 8000)
-        # the library view has its own date scrubber; a search gets the histogram
-        self.histogram.show_hits(() if results.query.is_empty else self.model.hits)
-        self._after_rows_changed()
-        hits = self.model.hits
-        if hits and not self.results_view.currentIndex().isValid():
-            self.results_view.setCurrentIndex(self.model.index_of(hits[0].path))  # (row 0: a month heading)
-
-    def _on_search_failed(self, exc: BaseException) -> None:
-        self.statusBar().clearMessage()
-        self.search_bar.show_plan(())
-        if isinstance(exc, ModelNotFoundError | ModelFormatError):
-            self._show_model_missing(exc)
-        else:
-            self.banner.show_message(describe_error(exc), kind="query")
-        if self.stack.currentIndex() == EMPTY_PAGE or not self.model.rowCount():
-            self.empty_states.failed(exc)  # not "Searching…" for good
-            self.filter_bar.set_summary("")  # (it counted the results of before)
-            self.stack.setCurrentIndex(EMPTY_PAGE)
-
-    def _on_cleared(self) -> None:
-        """The query went: the library view follows (SearchController lists it)."""
-        self.search_bar.show_suggestions(())
-        self.search_bar.show_plan(())
-        self.histogram.show_hits(())
-        self.statusBar().clearMessage()
-
-    def _on_sort(self, order: object) -> None:
-        self.model.set_sort_order(order)  # type: ignore[arg-type]
-        self.results_view.scrollToTop()
-
-    def _on_show_weak(self, show: bool) -> None:
-        self.model.set_show_weak(show)
-        last = self.search.last_results
-        self.histogram.show_hits(self.model.hits if last is not None and not last.query.is_empty else ())
-
-    def narrow_to_date(self, when: str) -> None:
-        """A histogram bar was clicked: the query gets that year or month (a 'When:' chip),
-        in place of the time it named before."""
-        text = self.search.state.text
-        last = self.search.last_results
-        for chip in last.chips if last is not None else ():
-            if chip.kind == "date":
-                text = text.replace(chip.words, " ")
-        self.search.set_text(" ".join(f"{text} {when}".split()), immediate=True)
-
-    def _after_rows_changed(self) -> None:
-        m = self.model
-        if m.results is None:
-            self.filter_bar.set_summary("")
-            return
-        if m.browsing:
-            self.filter_bar.set_summary(
-                f"{formatting.count(m.results.searched, 'picture or video', 'pictures and videos')}, newest first")
-            if m.rowCount():
-                self.stack.setCurrentIndex(GRID_PAGE)
-            else:
-                self.preview.show_hit(None)
-                self._show_empty()
-            return
-        hidden = 0 if m.show_weak else m.weak_count
-        summary = formatting.count(m.strong_count, "good match", "good matches")
-        if hidden:
-            summary += f" · {hidden:,} weaker hidden"
-        elif m.weak_count:
-            summary += f" · {m.weak_count:,} weaker"
-        self.filter_bar.set_summary(summary)
-        if not m.rowCount():
-            self.preview.show_hit(None)
-        if m.rowCount():
-            self.stack.setCurrentIndex(GRID_PAGE)
-        elif hidden:
-            self.empty.show_state("weak", "No good matches",
-                                  f"{formatting.count(hidden, 'picture')} match only loosely.",
-                                  "Show weaker matches", lambda: self.filter_bar.show_weak.setChecked(True))
-            self.stack.setCurrentIndex(EMPTY_PAGE)
-        else:
-            self.empty_states.nothing_found(self.status_info, self.index_worker.running, self.search.state.filters)
-            self.stack.setCurrentIndex(EMPTY_PAGE)
-
-    def _show_empty(self) -> None:
-        self.empty_states.library(self.status_info, self.index_worker.running, self.search.state.filters)
-        self.stack.setCurrentIndex(EMPTY_PAGE)
 
     # -- results ------------------------------------------------------------------------------
     def _on_selection(self, *_changed: QItemSelection) -> None:

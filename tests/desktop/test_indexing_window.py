@@ -156,9 +156,9 @@ def test_pictures_added_or_deleted_while_open_are_picked_up(qtbot, make_window, 
 
 def test_a_query_typed_during_the_first_run_fills_in_as_pictures_arrive(qtbot, make_window, fresh_library: Library,
                                                                        monkeypatch) -> None:  # noqa: ANN001
-    from photolens.desktop import main_window
+    from photolens.desktop import results_display
 
-    monkeypatch.setattr(main_window, "LIVE_REFRESH_S", 0.0)
+    monkeypatch.setattr(results_display, "LIVE_REFRESH_S", 0.0)
     window = make_window(fresh_library, start=False)
     worker = window.index_worker
     worker.progress.connect(lambda p: p.phase == "index" and p.done > 0 and not worker.paused and worker.pause())
