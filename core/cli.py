@@ -568,6 +568,10 @@ def main(argv: list[str] | None = None) -> int:
     except sqlite3.DatabaseError as exc:  # damage found while reading, after the catalog opened
         if args.debug:
             raise
+        if "full" in str(exc).lower():  # SQLITE_FULL is not damage: repair would not help
+            print(f"photolens: error: the disk holding the library is full ({exc}): free some space and run the "
+                  "command again; nothing already saved is lost", file=sys.stderr)
+            return 2
         print(f"photolens: error: the catalog is damaged ({exc}): `photolens repair` restores its latest "
               "backup, keeps what can still be read, and rescans your folders", file=sys.stderr)
         return 2

@@ -7,11 +7,14 @@ process finds the lock taken and opens read-only: it can search but not index.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import shutil
+import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +46,7 @@ from .errors import (
     OcrUnavailableError,
     PhotolensError,
     ReadOnlyError,
+    StorageError,
 )
 from .faces.people import People
 from .gate import OpenGate
@@ -69,6 +73,13 @@ log = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.db"
 DISK_FULL_BYTES = 1 << 20  # less free space than this, and a catalog that will not open, is a full disk
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether an error is a full disk (SQLite's SQLITE_FULL, or ENOSPC / EDQUOT)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
 
 
 def _free_bytes(folder: Path) -> int | None:
@@ -462,13 +473,29 @@ class Library:
         cluster: decode and embed on a Ray cluster (the `cluster` extra); this process stays
         the catalog's only writer and everything else runs as without it.
         """
-        with self._gate.enter():
+        with self._gate.enter(), self._disk_full_is_storage_error():
             if cluster is None:
                 report = self.indexer().run(progress, controls)
             else:
                 report = self._index_on_cluster(cluster, progress, controls)
             self._maybe_back_up(report.embedded + report.deleted + report.changed)
             return report
+
+    @contextlib.contextmanager
+    def _disk_full_is_storage_error(self) -> Iterator[None]:
+        """A disk that fills during a run: SQLite rolls the batch back (everything committed
+        before stays), and the error says what happened and what to do, not "damaged"."""
+        try:
+            yield
+        except (sqlite3.OperationalError, OSError) as exc:
+            if not disk_full(exc):
+                raise
+            free = _free_bytes(self.data_dir)
+            where = f" ({free // 1024} KB free)" if free is not None else ""
+            message = (f"The disk holding the library ({self.data_dir}) is full{where}: indexing stopped. "
+                       "Everything indexed before is kept; free some space and index again to go on.")
+            log.warning(message)
+            raise StorageError(message) from exc
 
     def _index_on_cluster(self, options: ClusterOptions, progress: ProgressCallback | None,
                           controls: Controls | None) -> IndexReport:
@@ -503,7 +530,7 @@ class Library:
             if on_update is not None:
                 on_update(report)
 
-        with self._gate.enter():
+        with self._gate.enter(), self._disk_full_is_storage_error():
             LiveIndexer(self.indexer(), debounce_s=debounce_s or DEBOUNCE_S).run(controls, progress, updated)
 
     # -- search ---------------------------------------------------------------------------

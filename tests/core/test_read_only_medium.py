@@ -103,3 +103,54 @@ def test_a_full_disk_keeps_search_working_and_indexing_resumes_after(small_fs: P
     assert out.returncode == 0, out.stderr
     with Library.open(data, model_path=tiny_model_dir) as lib:
         assert lib.status().indexed == 13
+
+
+def _fill(where: Path) -> Path:
+    """Write zeros until the file system is full; the filler file is returned."""
+    filler = where / "filler.bin"
+    block = b"\0" * (1 << 16)
+    with open(filler, "ab") as fh:
+        try:
+            while True:
+                fh.write(block)
+                fh.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_a_disk_that_fills_during_a_run_loses_nothing(small_fs: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
+    """Issue 13: the disk fills in the middle of indexing. The run stops with a clear
+    StorageError (not "damaged": repair would not help); what was committed stays; once
+    space is freed the next run finishes the rest and the library is whole."""
+    from photolens.core.errors import StorageError
+    from photolens.core.progress import IndexProgress
+    from tests.helpers import make_image
+
+    photos = tmp_path / "photos"
+    for i in range(40):
+        make_image(photos / f"p{i:02d}.png", (10 * i % 255, 90, 200), size=(64 + i, 48), seed=i)
+    data = small_fs / "library"
+    filler: list[Path] = []
+
+    def fill_after_the_first_commits(p: IndexProgress) -> None:
+        if p.phase == "index" and p.done >= 8 and not filler:
+            filler.append(_fill(small_fs))
+
+    with Library.open(data, model_path=tiny_model_dir, models_dir=tmp_path / "models") as lib:
+        lib.apply_settings(lib.settings.with_changes(batch_size=2))
+        lib.add_folder(photos)
+        with pytest.raises(StorageError, match="is full") as caught:
+            for _ in range(3):  # (a run whose last writes still fit: the next one meets the full disk)
+                lib.index(progress=fill_after_the_first_commits)
+        assert "index again" in str(caught.value)
+        kept = lib.catalog.counts().get("indexed", 0)
+        assert filler and kept >= 1
+        filler[0].unlink()  # space again
+        report = lib.index()
+        assert report.errors == 0
+        assert lib.catalog.counts().get("indexed", 0) == 40
+    with Library.open(data, model_path=tiny_model_dir, models_dir=tmp_path / "models") as again:
+        assert not again.read_only
+        assert again.status().indexed == 40 and again.status().vectors == 40
+        assert again.catalog.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
