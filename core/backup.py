@@ -13,6 +13,7 @@ backup is not embedded again where its vector survived. The caller then rescans.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -23,6 +24,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 BACKUP_DIR = "backups"
+HEALTH_FILE = "health.json"  # the last check of every page of the catalog: when, and what it found
 KEEP = 3
 EVERY_S = 24 * 3600
 AFTER_CHANGES = 1000  # files embedded or removed in one run: back up even within the day
@@ -53,9 +55,30 @@ def healthy(conn: sqlite3.Connection, *, full: bool = False) -> str | None:
     return None if verdict == "ok" else verdict
 
 
+def record_health(data_dir: Path, problem: str | None, now: float | None = None) -> None:
+    """Keep the verdict of a check of every page, so that damage in pages no command reads
+    (old folders, people nobody looks at) is reported before it spreads into backups."""
+    try:
+        (data_dir / HEALTH_FILE).write_text(json.dumps({"checked_at": now or time.time(), "problem": problem}),
+                                            encoding="utf-8")
+    except OSError as exc:
+        log.warning("could not record the catalog check (%s)", exc)
+
+
+def last_health(data_dir: Path) -> tuple[float, str | None] | None:
+    """(when, problem or None) of the last check; None if never checked (or unreadable)."""
+    try:
+        raw = json.loads((data_dir / HEALTH_FILE).read_text(encoding="utf-8"))
+        return float(raw["checked_at"]), (str(raw["problem"]) if raw.get("problem") else None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def back_up(conn: sqlite3.Connection, data_dir: Path) -> Path | None:
-    """Copy the catalog (online, consistent) into backups/; None when it is not healthy."""
+    """Copy the catalog (online, consistent) into backups/; None when it is not healthy.
+    The check reads every page of the catalog; its verdict is recorded (record_health)."""
     problem = healthy(conn)
+    record_health(data_dir, problem)
     if problem is not None:
         log.warning("the catalog is damaged (SQLite reports: %s), so it was not backed up: run "
                     "`photolens repair` to restore the latest backup and rescan", problem)

@@ -14,6 +14,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -512,7 +513,11 @@ class Library:
         from . import backup
 
         if not self.read_only and backup.due(self.data_dir, changed):
-            backup.back_up(self.catalog.conn, self.data_dir)
+            backup.back_up(self.catalog.conn, self.data_dir)  # (checks every page first)
+        elif not self.read_only:
+            checked = backup.last_health(self.data_dir)
+            if checked is None or time.time() - checked[0] >= backup.EVERY_S:
+                backup.record_health(self.data_dir, backup.healthy(self.catalog.conn))
 
     def watch(
         self,
@@ -582,12 +587,24 @@ class Library:
             offline=counts.get(STATUS_OFFLINE, 0),
             vectors=self._vector_count(installed),
             index_bytes=sum(f.stat().st_size for f in index_files), catalog_bytes=catalog_bytes,
-            notes=tuple(self.notes), people=len(self.people.everyone(include_hidden=True)),
+            notes=(*self.notes, *self._health_notes()), people=len(self.people.everyone(include_hidden=True)),
             faces=self.people.count_faces(), analysis_errors=tuple(analysis_errors),
             analysis_error_count=analysis_error_count,
             text_pictures=TextIndex(self.catalog).count(), ocr=self.settings.ocr,
             placed=PlaceIndex(self.catalog).count(),
         )
+
+    def _health_notes(self) -> list[str]:
+        """What the last check of every catalog page found, when it found damage."""
+        from . import backup
+
+        checked = backup.last_health(self.data_dir)
+        if checked is None or checked[1] is None:
+            return []
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(checked[0]))
+        return [f"The catalog is damaged (the check of {when} found: {checked[1][:200]}). Your pictures are "
+                "safe: `photolens repair` restores the last good backup, keeps what can still be read and "
+                "rescans your folders."]
 
     def _vector_count(self, installed: bool) -> int:
         loaded = self._session.vectors_loaded

@@ -94,3 +94,24 @@ def test_a_backup_is_never_made_of_a_damaged_catalog(library_with_backup, tmp_pa
     finally:
         conn.close()
     assert backup.backups(tmp_path) == []
+
+
+def test_the_daily_check_finds_damage_no_command_reads(library_with_backup, tiny_model_dir: Path,  # noqa: ANN001
+                                                      tmp_path: Path) -> None:
+    """A damaged page that neither search nor index reads is found by the check of every
+    page that runs once a day after an index run (with the backup, or on its own), and
+    `photolens status` (the window's note banner too) says what to do."""
+    _root, original = library_with_backup
+    data = tmp_path / "data"
+    shutil.copytree(original, data)
+    checked = backup.last_health(data)
+    assert checked is not None and checked[1] is None  # the backup's check: fine then
+    _damage(data / "catalog.db", "middle page")
+    backup.record_health(data, None, now=1.0)  # that check was long ago: one is due
+    out = _cli(data, tiny_model_dir, "index")
+    assert out.returncode == 0, out.stderr  # this damage is in a page the run does not read
+    found = backup.last_health(data)
+    assert found is not None and found[1] is not None and found[0] > 1.0
+    status = _cli(data, tiny_model_dir, "status")
+    assert "The catalog is damaged" in status.stdout + status.stderr
+    assert "photolens repair" in status.stdout + status.stderr
