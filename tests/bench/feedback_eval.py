@@ -83,6 +83,47 @@ def suggestion_gain(lib, manifest: dict[str, sc.Scene]) -> dict[str, float]:  # 
             "recall_before": float(np.mean(before)), "recall_after": float(np.mean(after))}
 
 
+def place_suggestion_gain(tmp: Path) -> dict[str, float]:
+    """The gallery again, half its pictures taken in Lisbon and half in Porto (GPS in their
+    EXIF), the query a colour alone; the target: that colour's pictures in one city. When
+    an "in <city>" chip is offered, the user clicks it. Reported: how often it was offered
+    and the target's precision among the good results before and after."""
+    from PIL import Image
+
+    from photolens.core.library import Library
+    from tests.geo_photos import CITIES, save_with_exif
+
+    gallery = tmp / "geo"
+    manifest = og.build_gallery(gallery)
+    city_of: dict[str, str] = {}
+    for i, name in enumerate(sorted(manifest)):
+        city = ("Lisbon", "Porto")[i % 2]
+        city_of[name] = city
+        path = gallery / name
+        with Image.open(path) as image:
+            save_with_exif(image.copy(), path, CITIES[city], "2019:06:01 12:00:00")
+    offered, before, after = 0, [], []
+    with Library.open(tmp / "geo-data", model_path=ORACLE) as lib:
+        lib.add_folder(gallery)
+        lib.index()
+        for colour in sc.COLOURS:
+            results = lib.search(SearchQuery(text=colour, limit=50, collapse_duplicates=False, suggest=True))
+            chip = next((s for s in results.suggestions if s.label.startswith("in ")), None)
+            if chip is None:
+                continue
+            city = chip.label[3:]
+            target = {n for n, scene in manifest.items() if scene.has(colour=colour) and city_of[n] == city}
+            good = [og.relative_name(h.path) for h in results.strong]
+            clicked = lib.search(SearchQuery(text=chip.query, limit=50, collapse_duplicates=False))
+            narrowed = [og.relative_name(h.path) for h in clicked.strong]
+            offered += 1
+            before.append(len(set(good) & target) / max(1, len(good)))
+            after.append(len(set(narrowed) & target) / max(1, len(narrowed)))
+    return {"queries": len(sc.COLOURS), "offered": offered / len(sc.COLOURS),
+            "precision_before": float(np.mean(before)) if before else float("nan"),
+            "precision_after": float(np.mean(after)) if after else float("nan")}
+
+
 def feedback_gain(lib, manifest: dict[str, sc.Scene], *, vague: bool = False) -> dict[str, float]:  # noqa: ANN001
     """vague: the query is the colour alone and the target one shape of it (where marking
     results has something to add); else the query names both."""
@@ -130,17 +171,22 @@ def main() -> int:
             s = suggestion_gain(lib, manifest)
             f = feedback_gain(lib, manifest)
             v = feedback_gain(lib, manifest, vague=True)
+        p = place_suggestion_gain(Path(tmp))
     print(f"suggestions ({s['queries']} colour-only queries): {s['unchecked_per_query']:.1f} chips per query "
           f"unchecked, {s['dropped_share']:.0%} of them led away from their cluster and are dropped "
           f"({s['chips_per_query']:.1f} left); a chip naming the target shape offered in {s['offered']:.0%}; "
           f"target recall@{K} {s['recall_before']:.3f} -> {s['recall_after']:.3f} after clicking it (when offered)")
+    print(f"place chips ({p['queries']} colour-only queries, pictures half in Lisbon, half in Porto): an "
+          f"'in <city>' chip offered for {p['offered']:.0%}; the share of the good results in that city with "
+          f"that colour {p['precision_before']:.3f} -> {p['precision_after']:.3f} after the click")
     for name, r in (("precise", f), ("vague", v)):
         print(f"feedback, {name} queries: recall@{K} {r['recall_start']:.3f} at the start; after one round "
               f"{r.get('round1_recall', 0):.3f} (the query alone on the same pictures: "
               f"{r.get('round1_without_feedback', 0):.3f}, {r['round1_queries']} queries); after two "
               f"{r.get('round2_recall', 0):.3f} (alone: {r.get('round2_without_feedback', 0):.3f}, "
               f"{r['round2_queries']} queries)")
-    write_json(args.json, {"machine": info, "suggestions": s, "feedback": f, "feedback_vague": v})
+    write_json(args.json, {"machine": info, "suggestions": s, "place_chips": p, "feedback": f,
+                           "feedback_vague": v})
     return 0
 
 
