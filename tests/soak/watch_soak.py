@@ -47,6 +47,21 @@ def start_watch(data: Path, photos: Path, log) -> subprocess.Popen[str]:  # noqa
                              str(photos), "--model-path", str(ORACLE)], stdout=log, stderr=log, text=True)
 
 
+def vector_keys(data: Path) -> set[int] | None:
+    """The keys of the saved vector index, read as the app reads it (its check sidecar
+    verified first); None if it does not load."""
+    from photolens.core.vectors import VectorStore
+
+    found = sorted(data.glob("vectors-*.usearch"))
+    if len(found) != 1:
+        return None
+    dim = json.loads((ORACLE / "config.json").read_text())["dim"]
+    store = VectorStore(found[0], dim)
+    if not store.load():
+        return None
+    return {int(k) for k in store.keys()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -134,7 +149,6 @@ def main() -> int:
         items_without_vector = conn.execute(
             "SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_id = i.id)"
         ).fetchone()[0]
-        embeddings = conn.execute("SELECT count(*) FROM embeddings").fetchone()[0]
     if indexed != on_disk:
         failures.append(f"indexed != on disk: {len(indexed - on_disk)} extra, {len(on_disk - indexed)} missing")
     if status["pending"] or status["error_count"]:
@@ -143,9 +157,16 @@ def main() -> int:
         failures.append(f"integrity check: {integrity}")
     if items_without_vector:
         failures.append(f"{items_without_vector} items without a vector")
-    if status["vectors"] != embeddings:
-        failures.append(f"vector index {status['vectors']} != catalog {embeddings}")
-    result = {"minutes": args.minutes, "files_at_end": len(on_disk), **counts, "failures": failures}
+    keys = vector_keys(data)
+    with sqlite3.connect(data / "catalog.db") as conn:
+        catalog_keys = {r[0] for r in conn.execute("SELECT item_id FROM embeddings")}
+    if keys is None:
+        failures.append("the vector index file does not load or fails its check")
+    elif keys != catalog_keys:
+        failures.append(f"vector index and catalog disagree: {len(keys - catalog_keys)} extra, "
+                        f"{len(catalog_keys - keys)} missing")
+    result = {"minutes": args.minutes, "files_at_end": len(on_disk), "vectors": len(keys or ()), **counts,
+              "failures": failures}
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
