@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -37,7 +37,6 @@ from .vectors import VectorStore
 
 if TYPE_CHECKING:
     from .analyzers import Analyzer
-    from .cluster.run import ClusterStage
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +134,13 @@ class Indexer:
         low_priority: bool = True,
         exclude: tuple[str, ...] = (),
         analyzers: Sequence[Analyzer] = (),
-        cluster: ClusterStage | None = None,
+        embed_run: Callable[..., _EmbedRun] | None = None,
     ):
-        """cluster: decode and embed on a cluster (core/cluster); routing, commits, moves,
-        duplicates and analyzers stay here, in this thread."""
+        """embed_run: another embed pass (core/cluster's, which decodes and embeds on a
+        cluster: `functools.partial(ClusterEmbedRun, stage=...)`); routing, commits, moves,
+        duplicates and analyzers stay here, in this thread, whichever runs."""
         self.catalog = catalog
-        self.cluster = cluster
+        self.embed_run = embed_run
         self.analyzers = list(analyzers)  # derived data per item, after the CLIP pass
         self.vectors = vectors
         self.embedder = embedder
@@ -256,11 +256,7 @@ class Indexer:
         if not total:
             return
         hashed = self._hashed_pending()
-        run_class: type[_EmbedRun] = _EmbedRun
-        if self.cluster is not None:
-            from .cluster.run import ClusterEmbedRun
-
-            run_class = ClusterEmbedRun
+        run_class = self.embed_run or _EmbedRun
         try:
             run_class(self, report, emit, controls, total).run(hashed)
         finally:

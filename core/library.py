@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -74,6 +74,14 @@ log = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.db"
 DISK_FULL_BYTES = 1 << 20  # less free space than this, and a catalog that will not open, is a full disk
+
+
+def _cluster_run(stage: ClusterStage) -> Callable[..., Any]:  # an indexer embed run
+    import functools
+
+    from .cluster.run import ClusterEmbedRun
+
+    return functools.partial(ClusterEmbedRun, stage=stage)
 
 
 def disk_full(exc: BaseException) -> bool:
@@ -390,13 +398,14 @@ class Library:
 
     # -- indexing -------------------------------------------------------------------------
     def indexer(self, cluster: ClusterStage | None = None) -> Indexer:
+        """The indexer; with `cluster`, its decode and embed run on that stage."""
         self._writable()
         s, session = self.settings, self._session
         return Indexer(
             self.catalog, session.vectors, session.embedder, batch_size=s.batch_size,
             decode_workers=s.decode_workers, low_priority=s.low_priority, exclude=s.exclude_patterns,
             analyzers=[*session.analyzers(), *self._builtin_analyzers(), *self._analyzers.values()],
-            cluster=cluster,
+            embed_run=_cluster_run(cluster) if cluster is not None else None,
         )
 
     def _builtin_analyzers(self) -> list[Analyzer]:

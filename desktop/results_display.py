@@ -4,7 +4,7 @@ empty states, the status line; and the narrowing a histogram click asks for."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from photolens.core.errors import ModelFormatError, ModelNotFoundError
 from photolens.core.progress import IndexProgress
@@ -14,17 +14,51 @@ from . import formatting
 from .tasks import describe_error
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from PySide6.QtWidgets import QStackedWidget, QStatusBar
+
+    from photolens.core.library import LibraryStatus
+
+    from .date_histogram import DateHistogram
+    from .empty_states import EmptyStates
+    from .filter_bar import FilterBar
+    from .index_worker import IndexWorker
+    from .notices import Banner, EmptyState
+    from .preview_pane import PreviewPane
+    from .results_model import ResultsModel
+    from .results_view import ResultsView
+    from .search_bar import SearchBar
+    from .search_controller import SearchController
 
 LIVE_REFRESH_S = 3.0  # while indexing, a short result list is searched again this often
 LIVE_REFRESH_BELOW = 60
 GRID_PAGE, EMPTY_PAGE = 0, 1
 
 
+class ResultsHost(Protocol):
+    """What the result display needs of the window (MainWindow provides it)."""
+
+    banner: Banner
+    empty: EmptyState
+    empty_states: EmptyStates
+    filter_bar: FilterBar
+    histogram: DateHistogram
+    index_worker: IndexWorker
+    model: ResultsModel
+    preview: PreviewPane
+    results_view: ResultsView
+    search: SearchController
+    search_bar: SearchBar
+    stack: QStackedWidget
+    status_info: LibraryStatus | None
+
+    def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt's name
+    def _show_model_missing(self, exc: BaseException | None) -> None: ...
+
+
 class ResultsDisplay:
     """The window's result area, driven by the search controller's signals."""
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: ResultsHost):
         self.w = window
         self._last_live_refresh = 0.0
 

@@ -68,11 +68,9 @@ class ClusterStage(Protocol):
 class ClusterEmbedRun(_EmbedRun):
     """_EmbedRun with decode + embed (shared files) or embed (shipped pixels) on a cluster."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, stage: ClusterStage, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        stage = self.ix.cluster
-        assert stage is not None
-        self.stage: ClusterStage = stage
+        self.stage = stage
         self.ships = stage.ships_pixels
         self.window: list[_Hashed] = []
 
