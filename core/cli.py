@@ -369,6 +369,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if st.error_count > 20:
         print(f"  … and {st.error_count - 20} more (--json lists them all)")
     print(f"people:  {st.people} ({st.faces} faces; `photolens people` lists them)")
+    print(f"places:  {st.placed} pictures with a place (`photolens places` lists them)")
     for path, analyzer, reason in st.analysis_errors[:10]:
         print(f"  {analyzer} failed on {path}: {reason} (the picture is searchable)")
     if st.analysis_error_count > 10:

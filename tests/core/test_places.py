@@ -161,3 +161,5 @@ def test_cli_places_and_search_json(tmp_path: Path, tiny_model_dir: Path, capsys
     hits = json.loads(capsys.readouterr().out)
     assert [(Path(h["path"]).stem, h["place"]) for h in hits] == [("porto", "Porto, Portugal")]
     assert hits[0]["people"] == []
+    assert cli.main([*base, "status", "--model-path", str(tiny_model_dir)]) == 0
+    assert "places:  5 pictures with a place" in capsys.readouterr().out
