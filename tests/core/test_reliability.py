@@ -67,7 +67,9 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path: Path, tiny_model_dir: 
         now = _check_consistent(data, tiny_model_dir, root)
         assert now >= committed  # nothing committed was lost
         committed = now
-    assert kills >= 3 and committed < n  # the trials really interrupted the work
+    # the trials really interrupted the work (on a loaded machine the last trial may finish
+    # the run before its kill lands: each kill before it was still checked above)
+    assert kills >= 3
     with Library.open(data, model_path=tiny_model_dir) as lib:
         report = lib.index()
         assert report.embedded == n - committed  # nothing committed is embedded again
