@@ -78,7 +78,7 @@ def run_search(
     # text:"..." alone: CLIP ranks the pictures that show the phrase by the phrase itself
     clip_text = text or ("" if visual else " ".join(filters.text))
     if not (clip_text or visual) and filters.active:  # person:Anna, type:video alone: a listing
-        return replace(_browse(query, filters, catalog, start), chips=chips, clip_text=text)
+        return replace(list_newest(query, filters, catalog, start), chips=chips, clip_text=text)
     q = QueryEncoder(embedder, catalog).encode(query, clip_text, negatives)
     blend = TEXT_BLEND_DEFAULT if query.text_blend is None else query.text_blend
     image_only = not text and query.sketch is None and (query.image is not None or query.like_items)
@@ -176,9 +176,11 @@ def _resolve_people(filters: Filters, catalog: Catalog) -> Filters:
     return replace(filters, people=tuple(str(people.resolve(p)) for p in filters.people))
 
 
-def _browse(query: SearchQuery, filters: Filters, catalog: Catalog, start: float) -> SearchResults:
-    """Filters and nothing to rank by (person:Anna, type:video): every match, newest first;
-    a video once, at the first moment that matches (where the person appears)."""
+def list_newest(query: SearchQuery, filters: Filters, catalog: Catalog, start: float | None = None) -> SearchResults:
+    """Filters and nothing to rank by (person:Anna, type:video; the library view with no
+    filter at all): every match, newest first (undated last); a video once, at the first
+    moment that matches (where the person appears). `searched` counts the contents."""
+    start = time.perf_counter() if start is None else start
     allowed = catalog.item_ids_matching(filters)
     frames = catalog.item_frames([int(i) for i in allowed])
     first: dict[str, tuple[int, int]] = {}
@@ -188,14 +190,14 @@ def _browse(query: SearchQuery, filters: Filters, catalog: Catalog, start: float
     leads = [item_id for item_id, _ in first.values()]
     files = catalog.files_for_items(leads)
     leads = [i for i in leads if files.get(i)]
-    leads.sort(key=lambda i: (-(files[i][0].taken_at or 0.0), files[i][0].path))
+    leads.sort(key=lambda i: (files[i][0].taken_at is None, -(files[i][0].taken_at or 0.0), files[i][0].path))
     leads = leads[: max(1, query.limit)]
     keys = np.asarray(leads, dtype=np.uint64)
     frame_ms = np.asarray([frames[i][1] for i in leads], dtype=np.int64)
     hits = _hits([[i] for i in range(len(leads))], keys, np.ones(len(leads), np.float32),
                  np.zeros(len(leads), bool), frame_ms, catalog)
     elapsed = (time.perf_counter() - start) * 1000
-    return SearchResults(tuple(hits), query, len(allowed), elapsed)
+    return SearchResults(tuple(hits), query, len(first), elapsed)
 
 
 def _weak_matches(sims: np.ndarray, demoted: np.ndarray,
