@@ -196,7 +196,7 @@ def person_query(n_people: int, per: int, work: Path, reps: int) -> dict[str, ob
     from photolens.core.catalog import Catalog
     from photolens.core.faces.people import People
     from photolens.core.query.model import Filters, SearchQuery
-    from photolens.core.query.search import _browse, _resolve_people
+    from photolens.core.query.search import _resolve_people, list_newest
 
     catalog = Catalog(work / "group.db")
     people = People(catalog)
@@ -209,7 +209,7 @@ def person_query(n_people: int, per: int, work: Path, reps: int) -> dict[str, ob
         ids = catalog.item_ids_matching(filters)
         sql.append(time.perf_counter() - t)
         t = time.perf_counter()
-        res = _browse(SearchQuery(text="person:anna", limit=50), filters, catalog, time.perf_counter())
+        res = list_newest(SearchQuery(text="person:anna", limit=50), filters, catalog, time.perf_counter())
         whole.append(time.perf_counter() - t + sql[-1])
     catalog.close()
     out = {"pictures": n_people * per, "matches": len(ids), "hits": len(res.hits),
