@@ -414,18 +414,56 @@ class Catalog:
         return {r[0]: int(r[1]) for r in rows}
 
     # -- items and embeddings ---------------------------------------------------------------
-    def requeue_unembedded(self, model_id: str) -> int:
-        """Indexed files whose content has no vector of this model become pending again (the
-        model changed). One count query when every item has its vector."""
+    _UNEMBEDDED = ("FROM files f WHERE f.status = ? AND f.hash IN (SELECT i.hash FROM items i WHERE NOT EXISTS "
+                   "(SELECT 1 FROM embeddings e WHERE e.item_id = i.id AND e.model_id = ?))")
+
+    def count_unembedded(self, model_id: str) -> int:
+        """Indexed files whose content has no vector of this model yet (a model switch in
+        progress). One count query when every item has its vector."""
         items = int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
         if self.embedding_key_summary(model_id)[0] >= items:
             return 0
+        sql = f"SELECT count(*) {self._UNEMBEDDED}"
+        return int(self.conn.execute(sql, (STATUS_INDEXED, model_id)).fetchone()[0])
+
+    def iter_unembedded(self, model_id: str, chunk: int = 256) -> Iterator[list[FileRecord]]:
+        """Indexed files whose content has no vector of this model, in id order, a chunk at
+        a time. They stay indexed (searchable by the model that made their vectors) while the
+        new model embeds them; each commit takes them off this list (resumable)."""
+        last = -1
+        while True:
+            rows = self._named(
+                f"SELECT {', '.join('f.' + c for c in FILE_FIELDS)} {self._UNEMBEDDED} AND f.id > ? "
+                "ORDER BY f.id LIMIT ?", (STATUS_INDEXED, model_id, last, chunk),
+            ).fetchall()
+            if not rows:
+                return
+            last = int(rows[-1]["id"])
+            yield [_file(r) for r in rows]
+
+    def items_without(self, model_id: str, having: str) -> np.ndarray:
+        """Item ids with a vector of `having` but none of `model_id`: what only the previous
+        model can rank during a switch."""
+        rows = self.conn.execute(
+            "SELECT e.item_id FROM embeddings e WHERE +e.model_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM embeddings n WHERE n.item_id = e.item_id AND n.model_id = ?) ORDER BY e.item_id",
+            (having, model_id),
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.uint64)
+
+    def count_items(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def model_vector_bytes(self) -> dict[str, tuple[int, int]]:
+        """model id -> (vectors, bytes of them in the catalog), for every model with vectors."""
+        rows = self.conn.execute("SELECT model_id, count(*), sum(length(vector)) FROM embeddings GROUP BY model_id")
+        return {str(r[0]): (int(r[1]), int(r[2] or 0)) for r in rows}
+
+    def delete_model_vectors(self, model_id: str) -> int:
+        """Drop every vector and hub score of a model (its switch is over); returns how many."""
         with self.conn:
-            cur = self.conn.execute(
-                "UPDATE files SET status = ? WHERE status = ? AND hash IN (SELECT i.hash FROM items i "
-                "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_id = i.id AND e.model_id = ?))",
-                (STATUS_PENDING, STATUS_INDEXED, model_id),
-            )
+            cur = self.conn.execute("DELETE FROM embeddings WHERE model_id = ?", (model_id,))
+            self.conn.execute("DELETE FROM hub_scores WHERE model_id = ?", (model_id,))
         return int(cur.rowcount)
 
     def item_for_hash(self, content_hash: str, model_id: str) -> int | None:

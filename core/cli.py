@@ -60,6 +60,8 @@ class ProgressBar:
             eta = f" ETA {int(p.eta_s // 60)}:{int(p.eta_s % 60):02d}" if p.eta_s else ""
             errs = f" {p.errors} errors" if p.errors else ""
             line = f"[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total} {p.rate:.1f} img/s{eta}{errs}"
+            if p.phase == "reembed":
+                line = "new model " + line
         if self.tty:
             self.stream.write("\r\x1b[2K" + line + ("\n" if final else ""))
         else:
@@ -212,6 +214,11 @@ def _add_models(sub: Subparsers) -> None:
     q.add_argument("--pretrained", help="weights tag or a local checkpoint file")
     q.add_argument("--out", type=Path, help="output folder (default: the models cache)")
     q.add_argument("--int8", action="store_true", help="quantise to int8 (faster ViTs on CPU)")
+    q = msub.add_parser("use", help="switch this library to another model (searching never stops)")
+    q.add_argument("name", nargs="?", help="a known, installed model (see `photolens models`)")
+    q.add_argument("--model-path", type=Path, help="or an exported model folder")
+    q.add_argument("--keep-old", action="store_true",
+                   help="keep the current model's vectors after the switch (switch back instantly)")
     q = msub.add_parser("verify", help="check an installed model folder loads and embeds")
     q.add_argument("name", nargs="?", help="an installed model (default: the library's)")
     q.add_argument("--model-path", type=Path, help="or an exported model folder")
@@ -370,6 +377,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  … and {st.error_count - 20} more (--json lists them all)")
     print(f"people:  {st.people} ({st.faces} faces; `photolens people` lists them)")
     print(f"places:  {st.placed} pictures with a place (`photolens places` lists them)")
+    if st.switch is not None:
+        sw = st.switch
+        print(f"switch:  {sw.done} of {sw.total} files embedded by {sw.current} ({sw.fraction:.0%}); "
+              f"{sw.previous} finds the rest until then")
+    if len(st.models) > 1:
+        print("models:  " + ", ".join(f"{m.model_id} {m.bytes / 1e6:.1f} MB" for m in st.models))
     for path, analyzer, reason in st.analysis_errors[:10]:
         print(f"  {analyzer} failed on {path}: {reason} (the picture is searchable)")
     if st.analysis_error_count > 10:
@@ -514,6 +527,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         print(f"exported {args.name} ({pretrained}) to {rep.path}")
         print(f"parity with torch: visual max|diff| {rep.visual_max_abs_diff:.2e}, textual max|diff| {rep.textual_max_abs_diff:.2e}")
         return 0
+    if action == "use":
+        return _use_model(args)
     if action == "verify":
         from .embed.model_files import ModelFolder
         from .embed.onnx_backend import OnnxEmbedder
@@ -529,6 +544,24 @@ def cmd_models(args: argparse.Namespace) -> int:
             print(f"  sha256 {digest}  {name}")
         return 0
     raise PhotolensError(f"unknown models action {action!r}")
+
+
+def _use_model(args: argparse.Namespace) -> int:
+    from .library import Library
+
+    if not args.name and not args.model_path:
+        raise PhotolensError("Say which model: `photolens models use NAME` or `--model-path DIR`")
+    with Library.open(args.data_dir or default_data_dir(), read_only=False) as lib:
+        settings = lib.use_model(args.name, args.model_path, keep_previous=args.keep_old)
+        print(f"model in use: {settings.model_path or settings.model}")
+        switch = lib.switch_status()
+        if switch is not None and not switch.complete:
+            print(f"{switch.total - switch.done} of {switch.total} files are embedded again by `photolens index` "
+                  f"(or the app, or `photolens watch`) in the background; until then {switch.previous} "
+                  "finds the rest, so every picture stays findable.")
+        for use in lib.models_disk_use():
+            print(f"  {use.model_id}: {use.vectors} vectors, {use.bytes / 1e6:.1f} MB")
+    return 0
 
 
 class _DownloadBar:

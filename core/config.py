@@ -79,6 +79,11 @@ class Settings:
     hubness: bool | None = None  # None = the measured default (core/query/search.py)
     faces: bool = True  # find faces and group them into people (core/faces), after the CLIP pass
     ocr: bool = True  # read the text in pictures (core/ocr) so words in them can be searched
+    # a model switch in progress: the model whose vectors serve what the new one has not
+    # embedded yet (core/switch.py); kept after the switch when keep_previous_model is set
+    previous_model: str | None = None
+    previous_model_path: str | None = None
+    keep_previous_model: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_changes(self, **changes: object) -> Settings:
@@ -189,6 +194,9 @@ _VALIDATORS: dict[str, Callable[[Any], tuple[bool, Any]]] = {
     "hubness": _check(lambda v: isinstance(v, bool)),
     "faces": _check(lambda v: isinstance(v, bool)),
     "ocr": _check(lambda v: isinstance(v, bool)),
+    "previous_model": _check(lambda v: isinstance(v, str) and bool(v.strip())),
+    "previous_model_path": _check(lambda v: isinstance(v, str) and bool(v)),
+    "keep_previous_model": _check(lambda v: isinstance(v, bool)),
     "extra": _check(lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), dict),
 }
 assert set(_VALIDATORS) == set(Settings.__dataclass_fields__), "every setting needs a validator"

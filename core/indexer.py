@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -215,11 +215,10 @@ class Indexer:
         if self.low_priority:
             _lower_thread_priority()
         self.scan(report, emit)
-        requeued = self.catalog.requeue_unembedded(self.embedder.model_id)
-        if requeued:
-            log.info("%d files have no vector of %s yet: they are embedded again", requeued, self.embedder.model_id)
         if not controls.cancel.is_set():
-            self.index_pending(report, emit, controls)
+            self.index_pending(report, emit, controls)  # new and changed files first
+        if not controls.cancel.is_set():
+            self.reembed(report, emit, controls)
         if not controls.cancel.is_set() and self.catalog.count_pending() == 0:
             self.cleanup()
         if self.vectors.dirty:
@@ -262,13 +261,29 @@ class Indexer:
         finally:
             hashed.close()  # a cancelled run: the metadata reader stops now
 
-    def _hashed_pending(self) -> Generator[_Hashed, None, None]:
-        """Every pending file hashed and its metadata read (EXIF, the video probe) in a
-        worker process: a reader that crashes on a hostile file takes only the worker down,
-        and that file becomes an error."""
+    def reembed(self, report: IndexReport, emit: ProgressCallback, controls: Controls) -> None:
+        """Embed with this model the indexed files that only another model has vectors of (a
+        model switch). They stay indexed and searchable by their old vectors meanwhile; each
+        batch committed takes its files off the list, so a killed run resumes where it was."""
+        model_id = self.embedder.model_id
+        total = self.catalog.count_unembedded(model_id)
+        if not total:
+            return
+        log.info("%d files have no vector of %s yet: embedding them", total, model_id)
+        hashed = self._hashed_pending(self.catalog.iter_unembedded(model_id))
+        run_class = self.embed_run or _EmbedRun
+        try:
+            run_class(self, report, emit, controls, total, phase="reembed").run(hashed)
+        finally:
+            hashed.close()
+
+    def _hashed_pending(self, chunks: Iterator[list[FileRecord]] | None = None) -> Generator[_Hashed, None, None]:
+        """Every pending file (or those of `chunks`) hashed and its metadata read (EXIF, the
+        video probe) in a worker process: a reader that crashes on a hostile file takes only
+        the worker down, and that file becomes an error."""
         pool = self._new_pool(HASH_WORKERS)
         try:
-            for chunk in self.catalog.iter_pending(chunk=256):
+            for chunk in chunks if chunks is not None else self.catalog.iter_pending(chunk=256):
                 done = 0
                 try:
                     for h in pool.map(_hash_and_meta, chunk, chunksize=8):
@@ -317,8 +332,9 @@ class _EmbedRun:
     embedded in batches and committed with the files' metadata in one transaction."""
 
     def __init__(self, indexer: Indexer, report: IndexReport, emit: ProgressCallback, controls: Controls,
-                 total: int):
+                 total: int, phase: str = "index"):
         self.ix = indexer
+        self.phase = phase  # "reembed": files another model indexed, embedded by this one
         self.catalog = indexer.catalog
         self.model_id = indexer.embedder.model_id
         self.config = indexer.embedder.config
@@ -466,7 +482,7 @@ class _EmbedRun:
     def _tick(self) -> None:
         rate = self.meter.update(self.done)
         eta = (self.total - self.done) / rate if rate > 0 else None
-        self.emit(IndexProgress("index", self.done, self.total, self.error_count, rate, eta, None,
+        self.emit(IndexProgress(self.phase, self.done, self.total, self.error_count, rate, eta, None,
                                 self.controls.paused))
 
 

@@ -64,6 +64,15 @@ from .query.terms import TermsCache
 from .query.vocab import Vocabulary
 from .scanner import is_pseudo_filesystem
 from .session import ModelSession, SessionSpec
+from .switch import (
+    ModelSwitch,
+    ModelUse,
+    SwitchStatus,
+    disk_use,
+    model_id_or_none,
+    settings_for_switch,
+    validate_model,
+)
 from .vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -125,6 +134,8 @@ class LibraryStatus:
     text_pictures: int = 0  # pictures (and video frames) whose text was read (core/ocr)
     ocr: bool = True  # whether text in pictures is read (the `ocr` setting)
     placed: int = 0  # pictures with a named place (core/places)
+    switch: SwitchStatus | None = None  # a model switch in progress (core/switch.py)
+    models: tuple[ModelUse, ...] = ()  # each model with vectors here, and its disk use
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -138,6 +149,8 @@ class LibraryStatus:
             "analysis_errors": [{"path": p, "analyzer": a, "reason": r} for p, a, r in self.analysis_errors],
             "analysis_error_count": self.analysis_error_count,
             "text_pictures": self.text_pictures, "ocr": self.ocr, "placed": self.placed,
+            "switch": self.switch.to_json() if self.switch else None,
+            "models": [{"model_id": m.model_id, "vectors": m.vectors, "bytes": m.bytes} for m in self.models],
         }
 
 
@@ -164,6 +177,7 @@ class Library:
         self._guard = threading.RLock()
         self._gate = OpenGate()  # search, status and indexing finish before the catalog closes
         self._session = ModelSession(self._spec(), catalog, embedder=embedder)
+        self._switch = ModelSwitch(catalog)  # the previous model, while a new one re-embeds
         self._analyzers: dict[str, Analyzer] = {}
         self._people: People | None = None
         self.read_only_reason: str | None = None  # why it opened read-only (shown when a write is refused)
@@ -332,6 +346,73 @@ class Library:
     def model_folder(self) -> ModelFolder:
         return self._session.model_folder()
 
+    # -- switching models (core/switch.py) -------------------------------------------------
+    def _previous_spec(self, settings: Settings | None = None) -> SessionSpec | None:
+        s = settings or self._settings
+        if not s.previous_model:
+            return None
+        path = Path(s.previous_model_path).expanduser() if s.previous_model_path else None
+        return SessionSpec.of(s.with_changes(model=s.previous_model), data_dir=self.data_dir,
+                              models_dir=self.models_dir, model_path=path, read_only=self.read_only)
+
+    def previous_session(self) -> ModelSession | None:
+        """The model that serves what the current one has not embedded yet (None: no switch)."""
+        return self._switch.session(self._previous_spec())
+
+    def use_model(self, name: str | None = None, path: Path | str | None = None, *,
+                  keep_previous: bool = False) -> Settings:
+        """Switch to the known model `name` or the model folder `path`. The model is loaded
+        and checked first (a clear error, and nothing changes, if it cannot be used); then
+        the next index run re-embeds the library with it in the background while the model
+        in use now keeps serving what it has not embedded yet. keep_previous: keep the old
+        vectors after the switch, to switch back instantly."""
+        self._writable()
+        with self._guard:
+            # the model in use, whether the settings or --model-path named its folder
+            old = self._settings.with_changes(model_path=str(self._model_path) if self._model_path else None)
+            name = name or old.model
+            folder = str(Path(path).expanduser().resolve()) if path else None
+            chosen = replace(self._spec(), model=name, model_path=Path(folder) if folder else None)
+            candidate = ModelSession(chosen, self.catalog)
+            validate_model(candidate)
+            pairs = {(name, folder), (old.model, old.model_path)}
+            if old.previous_model:
+                pairs.add((old.previous_model, old.previous_model_path))
+            ids = {pair: (candidate.model_id if pair == (name, folder) else model_id_or_none(ModelSession(
+                replace(self._spec(), model=pair[0], model_path=Path(pair[1]) if pair[1] else None), self.catalog)))
+                for pair in pairs}
+            covered = {mid: n for mid, (n, _) in self.catalog.model_vector_bytes().items()}
+            new = settings_for_switch(old, name, folder, keep_previous=keep_previous, covered=covered, ids=ids)
+            leaving = self._session
+            self.save_settings(new)
+            if self._session.spec == candidate.spec:
+                self._session = candidate  # loaded once already, for the check
+            self._switch.session(self._previous_spec(), reuse=leaving)
+            log.info("model %s in use%s", folder or name,
+                     f"; {new.previous_model_path or new.previous_model} serves until it covers the library"
+                     if new.previous_model else "")
+            return new
+
+    def switch_status(self) -> SwitchStatus | None:
+        """Where a model switch stands (None: none in progress)."""
+        previous = self.previous_session()
+        if previous is None:
+            return None
+        s = self._settings
+        return self._switch.status(self._session, previous, s.model_path or s.model,
+                                   s.previous_model_path or s.previous_model or "")
+
+    def models_disk_use(self) -> list[ModelUse]:
+        """Each model with vectors here, and the disk they take (catalog and vector index)."""
+        return disk_use(self.catalog, self.data_dir)
+
+    def _maybe_finish_switch(self) -> None:
+        previous = self.previous_session()
+        if previous is None or self.read_only:
+            return
+        if self._switch.finished(self._session, previous, keep=self._settings.keep_previous_model):
+            self.save_settings(self._settings.with_changes(previous_model=None, previous_model_path=None))
+
     @property
     def embedder(self) -> Embedder:
         return self._session.embedder
@@ -489,6 +570,8 @@ class Library:
             else:
                 report = self._index_on_cluster(cluster, progress, controls)
             self._maybe_back_up(report.embedded + report.deleted + report.changed)
+            if not report.cancelled:
+                self._maybe_finish_switch()
             return report
 
     @contextlib.contextmanager
@@ -564,9 +647,17 @@ class Library:
             query = replace(query, limit=limit)
         with self._gate.enter():
             session = self._session  # one model for the whole query, even if a swap happens meanwhile
-            return run_search(query, self.catalog, session.vectors, session.embedder, session.vocabulary,
-                              hubs=lambda: session.hubs, hubness_by_default=session.hubness_by_default(),
-                              terms=self._terms.get(self.catalog), background=session.background)
+            previous = self.previous_session()
+            terms = self._terms.get(self.catalog)
+
+            def run(s: ModelSession, within: np.ndarray | None) -> SearchResults:
+                return run_search(query, self.catalog, s.vectors, s.embedder, s.vocabulary, hubs=lambda: s.hubs,
+                                  hubness_by_default=s.hubness_by_default(), terms=terms, background=s.background,
+                                  within=within)
+
+            if previous is None:
+                return run(session, None)
+            return self._switch.search(query, session, previous, run)
 
     # -- status ---------------------------------------------------------------------------
     def status(self, max_errors: int = 1000) -> LibraryStatus:
@@ -600,7 +691,8 @@ class Library:
             faces=self.people.count_faces(), analysis_errors=tuple(analysis_errors),
             analysis_error_count=analysis_error_count,
             text_pictures=TextIndex(self.catalog).count(), ocr=self.settings.ocr,
-            placed=PlaceIndex(self.catalog).count(),
+            placed=PlaceIndex(self.catalog).count(), switch=self.switch_status(),
+            models=tuple(self.models_disk_use()),
         )
 
     def _health_notes(self) -> list[str]:

@@ -38,6 +38,11 @@ BACKGROUND_SAMPLE = 2048  # library vectors a query is scored against for its cu
 MODEL_SETTINGS = ("model", "model_path", "backend", "device", "decode_workers")
 
 
+def vectors_file(data_dir: Path, model_id: str) -> Path:
+    """A model's vector index in a data dir."""
+    return data_dir / f"vectors-{model_id.replace('/', '__')}.usearch"
+
+
 @dataclass(frozen=True)
 class SessionSpec:
     """What a session is built from (two equal specs build the same session)."""
@@ -118,10 +123,15 @@ class ModelSession:
                 self._vectors = self._open_vectors()
             return self._vectors
 
+    def known_model_id(self) -> str:
+        """The model's id without loading it (from its config; an injected embedder's own)."""
+        if self._embedder is not None:
+            return self._embedder.model_id
+        return self.model_folder().config.model_id
+
     def _open_vectors(self) -> VectorStore:
         emb = self.embedder
-        safe = emb.model_id.replace("/", "__")
-        store = VectorStore(self.spec.data_dir / f"vectors-{safe}.usearch", emb.dim)
+        store = VectorStore(vectors_file(self.spec.data_dir, emb.model_id), emb.dim)
         store.load(view=True)
         added = removed = 0
         # the same count, sum and max of ids: in step (reading every id costs 2 s at 1M)

@@ -26,7 +26,8 @@ def describe_progress(p: IndexProgress, paused: bool) -> str:
         return f"{'Paused: ' if paused else ''}{p.current or 'Analysing'}… {p.done:,} of {p.total:,}"
     if paused:
         return f"Paused at {p.done:,} of {p.total:,}"
-    parts = [f"Indexing {p.done:,} of {p.total:,}"]
+    verb = "Moving to the new model" if p.phase == "reembed" else "Indexing"  # search finds everything meanwhile
+    parts = [f"{verb} {p.done:,} of {p.total:,}"]
     if p.rate > 0:
         parts.append(formatting.rate(p.rate))
     if p.eta_s is not None and p.done < p.total:
@@ -73,7 +74,7 @@ class IndexStatusWidget(QWidget):
     def show_progress(self, p: IndexProgress, paused: bool) -> None:
         self.last_progress = p
         self.label.setText(describe_progress(p, paused))
-        if p.phase in ("index", "analyze") and p.total:
+        if p.phase in ("index", "reembed", "analyze") and p.total:
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
         else:

@@ -131,6 +131,10 @@ class SearchResults:
     suggestions: tuple[Suggestion, ...] = ()
     chips: tuple[Chip, ...] = ()  # what the planner read in the words (people, places, dates, ...)
     clip_text: str = ""  # the words left for CLIP to rank by
+    # (median, robust sd) of this query's scores over a sample of the library: what a score
+    # means for this model (core/query/merge.py puts two models' results on one scale)
+    calibration: tuple[float, float] | None = None
+    ranked: bool = True  # False: a listing by date (filters only), no model involved
 
     @property
     def strong(self) -> tuple[SearchHit, ...]:

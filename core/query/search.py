@@ -62,8 +62,10 @@ def run_search(
     query: SearchQuery, catalog: Catalog, vectors: VectorStore, embedder: Embedder, vocab: Vocabulary | None = None,
     hubs: Callable[[], hubness.HubIndex] | None = None, hubness_by_default: bool = False,
     terms: LibraryTerms | None = None, background: Callable[[], np.ndarray] | None = None,
+    within: np.ndarray | None = None,
 ) -> SearchResults:
-    """`hubs` gives the hubness statistics when the correction is on: for word queries when
+    """`within`: rank only these items (a model switch: what the previous model alone has).
+    `hubs` gives the hubness statistics when the correction is on: for word queries when
     `hubness_by_default` (the model ships a query bank), or when the query asks for it.
     `terms`: the library's names for the planner (read from the catalog when None).
     `background`: unit vectors of a fixed random sample of the library, for the cutoff."""
@@ -85,9 +87,12 @@ def run_search(
     if blend > 0 and image_only and vocab is not None:
         q = blend_pseudo_caption(q, vocab.vectors, blend)
 
-    allowed = None
+    allowed = within
     if filters.active:
         allowed = catalog.item_ids_matching(filters, phrase.items if phrase is not None else None)
+        if within is not None:
+            allowed = np.intersect1d(allowed, within)
+    if allowed is not None:
         if not len(allowed):
             return SearchResults((), query, 0, (time.perf_counter() - start) * 1000, no_good_match=True,
                                  chips=chips, clip_text=text)
@@ -115,9 +120,12 @@ def run_search(
     bonus = bonus[order]
 
     scale = None
-    if background is not None and (text or query.sketch is not None):
+    if background is not None:
         sample = background()
         scale = sample @ q if len(sample) else None
+    calibration = cutoff.background_stats(scale) if scale is not None else None
+    if not (text or query.sketch is not None):
+        scale = None  # image-only queries keep the relative cutoff (above)
     weak, no_match = _weak_matches(sims - bonus, demoted, scale)  # judged on CLIP's own scores
     shown = (bonus > 0) & ~demoted  # a picture that shows the words is a match
     weak &= ~shown
@@ -135,7 +143,7 @@ def run_search(
     elapsed = (time.perf_counter() - start) * 1000
     log.debug("search %r: %d hits in %.1f ms", query.text, len(hits), elapsed)
     searched = len(vectors) if allowed is None else len(allowed)
-    return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions, chips, text)
+    return SearchResults(tuple(hits), query, searched, elapsed, no_match, suggestions, chips, text, calibration)
 
 
 def _plan(query: SearchQuery, catalog: Catalog, index: TextIndex,
@@ -197,7 +205,7 @@ def list_newest(query: SearchQuery, filters: Filters, catalog: Catalog, start: f
     hits = _hits([[i] for i in range(len(leads))], keys, np.ones(len(leads), np.float32),
                  np.zeros(len(leads), bool), frame_ms, catalog)
     elapsed = (time.perf_counter() - start) * 1000
-    return SearchResults(tuple(hits), query, len(first), elapsed)
+    return SearchResults(tuple(hits), query, len(first), elapsed, ranked=False)
 
 
 def _weak_matches(sims: np.ndarray, demoted: np.ndarray,
