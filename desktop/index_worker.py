@@ -249,6 +249,14 @@ class IndexWorker(QObject):
         self._write(write, lambda _none: self.settings_changed.emit(), "save-settings")
         self.start_indexing()
 
+    def use_model(self, path: str | None = None, name: str | None = None) -> None:
+        """Switch to another model: it is checked first (a failure is reported through
+        `failed`, and the old model stays), then the library is re-embedded in the
+        background while the old model keeps finding what the new one has not reached."""
+        self._write(lambda: self.library.use_model(name, path), lambda _settings: self.settings_changed.emit(),
+                    "use-model")
+        self.start_indexing()
+
     # -- shutdown ---------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 15000) -> bool:
         """Stop indexing and wait for the writer thread; True if it finished in time."""

@@ -20,6 +20,7 @@ from photolens.core.library import LibraryStatus
 
 from .errors_dialog import IndexErrorsDialog
 from .folders_dialog import FoldersDialog
+from .model_list import ModelList
 from .model_panel import ModelDownloader, ModelInfo, ModelPanel
 from .sketch_dialog import SketchPadDialog
 from .tasks import describe_error
@@ -104,9 +105,13 @@ class WindowDialogs(QObject):
         w.rescan_timer.start()
         w.refresh_status()
 
+    def _use_known_model(self, name: str) -> None:
+        self.w.index_worker.use_model(name=name)
+        if self.model is not None:
+            self.model.close()
+
     def _set_model_path(self, path: str) -> None:
-        lib = self.w.library
-        self.w.index_worker.save_settings(lib.settings.with_changes(model_path=path))
+        self.w.index_worker.use_model(path=path)
 
     # -- sketch pad --------------------------------------------------------------------------
     def open_sketch_pad(self) -> SketchPadDialog:
@@ -172,12 +177,19 @@ class WindowDialogs(QObject):
         dialog.setWindowTitle("Model — Photolens")
         panel = ModelPanel(ModelInfo.of(self.w.library), self.downloader, dialog)
         panel.model_path_chosen.connect(lambda path: self._set_model_path(str(Path(path))))
+        models = ModelList(self.w.library.models_dir, self.w.library.settings.model, dialog)
+        models.use_requested.connect(self._use_known_model)
+        if self.downloader is not None:
+            models.download_requested.connect(self.downloader.start)
+            self.downloader.finished.connect(lambda _path: models.refresh())
+        self.w.io.submit(self.w.library.switch_status, models.show_switch, lambda exc: None, name="switch-status")
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
         box.rejected.connect(dialog.reject)
         layout = QVBoxLayout(dialog)
         layout.addWidget(panel)
+        layout.addWidget(models)
         layout.addWidget(box)
-        dialog.resize(560, 260)
+        dialog.resize(760, 460)
         dialog.setMaximumSize(1280, 720)
         dialog.panel = panel  # type: ignore[attr-defined]
         self.model = dialog

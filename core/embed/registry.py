@@ -36,6 +36,8 @@ class KnownModel:
     description: str
     quantize: bool  # int8 helps ViTs on CPU; conv models get slower
     revision: str = "main"
+    download_mb: int = 0  # about: the fp32 towers' parameters x 4 bytes (the hub's packs are that size)
+    languages: str = "English"
     sha256: tuple[tuple[str, str], ...] = ()  # pinned (file in the repo, sha256); else the hub's ETag
 
     def pinned(self, filename: str) -> str | None:
@@ -44,13 +46,14 @@ class KnownModel:
 
 KNOWN_MODELS: tuple[KnownModel, ...] = (
     KnownModel("ViT-B-32", "laion2b_s34b_b79k", "immich-app/ViT-B-32__laion2b_s34b_b79k",
-               "default: good quality at low cost (512-d)", True),
+               "default: good quality at low cost (512-d)", True, download_mb=605),
     KnownModel("MobileCLIP2-S0", "dfndr2b", "immich-app/MobileCLIP2-S0__dfndr2b",
-               "small and fast on CPU (512-d)", False),
+               "small and fast on CPU (512-d)", False, download_mb=300),
     KnownModel("ViT-B-16-SigLIP2", "webli", "immich-app/ViT-B-16-SigLIP2__webli",
-               "stronger, for GPUs (768-d)", False),
+               "stronger, for GPUs (768-d)", False, download_mb=1500),
     KnownModel("xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k", "immich-app/XLM-Roberta-Base-ViT-B-32__laion5b_s13b_b90k",
-               "multilingual queries (512-d)", True),
+               "multilingual queries (512-d)", True, download_mb=1470,
+               languages="about 100 (XLM-RoBERTa's), German, French, Japanese and Arabic among them"),
 )
 
 

@@ -1,0 +1,53 @@
+"""The model dialog's list of known models: what each is, whether it is here, and a switch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from photolens.core.embed.registry import KNOWN_MODELS
+from photolens.core.switch import SwitchStatus
+from photolens.desktop.model_list import ModelList
+
+
+def _row(models: ModelList, name: str) -> int:
+    return next(i for i, m in enumerate(KNOWN_MODELS) if m.name == name)
+
+
+def test_an_installed_model_can_be_used_and_a_missing_one_downloaded(qtbot: QtBot, tmp_path: Path,
+                                                                   tiny_model_dir: Path) -> None:
+    shutil.copytree(tiny_model_dir, tmp_path / "models" / "MobileCLIP2-S0")
+    models = ModelList(tmp_path / "models", current="ViT-B-32")
+    qtbot.addWidget(models)
+    assert models.table.rowCount() == len(KNOWN_MODELS)
+    states = {models.table.item(r, 0).text().split(" — ")[0]: models.table.item(r, 3).text()
+              for r in range(models.table.rowCount())}
+    assert states["ViT-B-32"] == "in use" and states["MobileCLIP2-S0"] == "installed"
+    assert states["ViT-B-16-SigLIP2"] == "not installed"
+    multilingual = _row(models, "xlm-roberta-base-ViT-B-32")
+    assert "German" in models.table.item(multilingual, 1).text()
+    assert "MB" in models.table.item(multilingual, 2).text()
+
+    models.table.selectRow(_row(models, "ViT-B-32"))
+    assert not models.use_button.isEnabled()  # the one in use
+    models.table.selectRow(_row(models, "MobileCLIP2-S0"))
+    with qtbot.waitSignal(models.use_requested) as used:
+        models.use_button.click()
+    assert used.args == ["MobileCLIP2-S0"]
+    models.table.selectRow(_row(models, "ViT-B-16-SigLIP2"))
+    assert models.use_button.text() == "Download ViT-B-16-SigLIP2"
+    with qtbot.waitSignal(models.download_requested) as wanted:
+        models.use_button.click()
+    assert wanted.args == ["ViT-B-16-SigLIP2"]
+
+
+def test_a_switch_in_progress_says_every_picture_stays_findable(qtbot: QtBot, tmp_path: Path) -> None:
+    models = ModelList(tmp_path / "models", current="ViT-B-32")
+    qtbot.addWidget(models)
+    models.show_switch(SwitchStatus("/m/oracle", "/m/oracle-b", 30, 120))
+    assert "30 of 120" in models.switch_label.text() and "25%" in models.switch_label.text()
+    assert "oracle finds the others" in models.switch_label.text()
+    models.show_switch(None)
+    assert models.switch_label.isHidden()
