@@ -53,7 +53,7 @@ KNOWN_MODELS: tuple[KnownModel, ...] = (
                "stronger, for GPUs (768-d)", False, download_mb=1500),
     KnownModel("xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k", "immich-app/XLM-Roberta-Base-ViT-B-32__laion5b_s13b_b90k",
                "multilingual queries (512-d)", True, download_mb=1470,
-               languages="about 100 (XLM-RoBERTa's), German, French, Japanese and Arabic among them"),
+               languages="about 100 (XLM-RoBERTa's)"),
 )
 
 
