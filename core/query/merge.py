@@ -4,14 +4,15 @@ During a switch the pictures the new model has embedded are ranked by it, the ot
 previous model (its own vectors and text tower). Their raw scores are not comparable (two
 models, two scales), so each hit is put on its own model's scale first:
 
-- "z" (the default): a hit's score as robust standard deviations above the median of what
+- "z": a hit's score as robust standard deviations above the median of what
   this query scores on a random sample of that model's library vectors
   (SearchResults.calibration, the same background the relevance cutoff uses);
-- "rank": a hit's rank among the pictures its model searched, as a fraction of them (an
-  estimate of where it would rank in the whole library), for results without calibration.
+- "rank" (the default): a hit's rank among the pictures its model searched, as a fraction
+  of them (an estimate of where it would rank in the whole library).
 
 tests/bench/switch_eval.py measures both on the oracle with two models at 0-100% re-embedded
-(README, "Switching models").
+(README, "Switching models"): never below the weaker model alone, either of them; "rank" a
+hair better on average (mean recall@5 0.577 against 0.571, within noise).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _keys(results: SearchResults, strategy: str) -> list[float]:
     return [-(rank + 0.5) / searched for rank in range(len(results.hits))]
 
 
-def merge_results(new: SearchResults, old: SearchResults, limit: int, strategy: str = "z") -> SearchResults:
+def merge_results(new: SearchResults, old: SearchResults, limit: int, strategy: str = "rank") -> SearchResults:
     """`new` (the new model, over what it embedded) and `old` (the previous model, over the
     rest) as one ranking: strong hits before weak ones, each group by the shared scale. A
     picture in both (a duplicate file) is shown once, where it ranks best."""

@@ -18,6 +18,7 @@ from tests.bench import (
     oracle_eval,
     query_latency,
     rescan,
+    switch_eval,
     video_eval,
     video_index,
     watch_latency,
@@ -109,6 +110,12 @@ def test_video_eval_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.C
     assert "softmax 0.03" in out
     figures = _figures(out)
     assert set(figures) == {"video_r1", "video_r3", "video_r5", "video_r10", "moment"}
+
+
+def test_switch_eval_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert switch_eval.main(["--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "oracle -> oracle-b  50% re-embedded" in out and "oracle-b -> oracle   100% re-embedded" in out
 
 
 def test_faces_bench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
