@@ -624,6 +624,8 @@ class Library:
 
         def updated(report: IndexReport) -> None:  # each live batch (and the first reconcile)
             self._maybe_back_up(report.embedded + report.deleted + report.changed)
+            if not report.cancelled:
+                self._maybe_finish_switch()  # the first reconcile re-embeds what a switch left
             if on_update is not None:
                 on_update(report)
 

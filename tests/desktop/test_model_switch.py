@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from photolens.core.library import Library
+from photolens.core.progress import IndexProgress
 from tests.desktop.helpers import type_query
 
 INDEX_TIMEOUT_MS = 120_000
@@ -14,13 +15,24 @@ def test_switching_the_model_in_the_running_app(qtbot, window, library: Library,
                                                 oracle_model_dir: Path) -> None:
     tiny_id = library.model_id
     assert library.catalog.count_embeddings(tiny_id) == 24
+    everything = {h.path for h in library.search("a red circle", limit=100).hits}
+    assert len(everything) == 24
+    found_during: list[set[str]] = []
+
+    def search_now(p: IndexProgress) -> None:  # at each step of the switch, everything is found
+        if p.phase == "reembed" and 0 < p.done < p.total:
+            found_during.append({h.path for h in library.search("a red circle", limit=100).hits})
+
+    window.index_worker.progress.connect(search_now)
     with qtbot.waitSignal(window.index_worker.settings_changed, timeout=INDEX_TIMEOUT_MS):
-        # what Model → Choose folder… does
-        window.index_worker.save_settings(library.settings.with_changes(model_path=str(oracle_model_dir)))
+        window.index_worker.use_model(path=str(oracle_model_dir))  # what Model → Choose folder… does
     oracle_id = library.model_id
     assert oracle_id != tiny_id
     # the library is embedded again with the new model, in the background
     qtbot.waitUntil(lambda: library.catalog.count_embeddings(oracle_id) == 24, timeout=INDEX_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: library.switch_status() is None, timeout=INDEX_TIMEOUT_MS)
+    assert found_during and all(found == everything for found in found_during)
+    assert library.catalog.count_embeddings(tiny_id) == 0  # the old vectors went
     qtbot.waitUntil(lambda: not window.index_worker.running or window.index_worker.paused is False,
                     timeout=INDEX_TIMEOUT_MS)
     window.filter_bar.show_weak.setChecked(True)
