@@ -35,7 +35,8 @@ def _photos(root: Path, n: int) -> Path:
 
 def _open(data: Path, model: Path | None = None) -> Library:
     lib = Library.open(data, model_path=model, models_dir=data.parent / "models")
-    lib.save_settings(lib.settings.with_changes(collapse_duplicates=False, batch_size=2, decode_workers=1))
+    changes: dict[str, object] = {"model_path": str(model)} if model else {}  # as the app's model dialog does
+    lib.save_settings(lib.settings.with_changes(collapse_duplicates=False, batch_size=2, decode_workers=1, **changes))
     return lib
 
 
@@ -164,3 +165,25 @@ def test_kill_9_while_re_embedding_loses_nothing(tmp_path: Path, tiny_model_dir:
         assert lib.index().embedded == n - done  # resumes where it was
         assert lib.switch_status() is None
         assert _findable(lib, n) == every
+
+
+def test_the_command_line_switches_and_says_how_far_it_is(tmp_path: Path, tiny_model_dir: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from photolens.core.cli import main
+
+    photos, data = _photos(tmp_path / "photos", 4), tmp_path / "data"
+    with _open(data, tiny_model_dir) as lib:
+        lib.add_folder(photos)
+        lib.index()
+    assert main(["--data-dir", str(data), "models", "use", "--model-path", str(tmp_path / "nowhere")]) != 0
+    assert "nowhere" in capsys.readouterr().err
+    assert main(["--data-dir", str(data), "models", "use", "--model-path", str(ORACLE_DIR)]) == 0
+    out = capsys.readouterr().out
+    assert "4 of 4 files are embedded again" in out and "every picture stays findable" in out
+    assert main(["--data-dir", str(data), "status"]) == 0
+    assert "switch:  0 of 4 files embedded" in capsys.readouterr().out
+    assert main(["--data-dir", str(data), "index"]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["switch"] is None and [m["vectors"] for m in status["models"]] == [4]
