@@ -76,6 +76,41 @@ def evaluate(lib, sessions: dict[str, ModelSession], cases: list[og.Case], split
     return out
 
 
+def _bank(model: Path) -> list[str]:
+    lines = (model / "query_bank.txt").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def xbt(lib, sessions: dict[str, ModelSession], cases: list[og.Case]) -> dict[str, float]:  # noqa: ANN001
+    """The backward-compatible query of LITERATURE.md (XBT): the new model's text query mapped
+    into the old model's space by a linear projection learned from text alone (least squares
+    over both query banks' captions), against the old model's own text tower, over the old
+    model's vectors of the whole gallery. Text queries only (it maps text)."""
+    out: dict[str, float] = {}
+    text_cases = [c for c in cases if c.kind == "text"]
+    for old, new in (("oracle", "oracle-b"), ("oracle-b", "oracle")):
+        captions = sorted(set(_bank(MODELS[old]) + _bank(MODELS[new])))
+        x = sessions[new].embedder.embed_texts(captions)
+        y = sessions[old].embedder.embed_texts(captions)
+        projection, *_ = np.linalg.lstsq(x, y, rcond=None)
+        store = sessions[old].vectors
+        own = mapped = 0.0
+        for case in text_cases:
+            text = case.query.text
+            own += _recall(_run(sessions[old], lib, case, store.keys()), case)
+            q = sessions[new].embedder.embed_texts([text])[0] @ projection
+            keys, _ = store.search(q / np.linalg.norm(q), K)
+            files = lib.catalog.files_for_items([int(k) for k in keys])
+            names = [og.relative_name(files[int(k)][0].path) for k in keys if files.get(int(k))]
+            mapped += len(set(names[:K]) & case.relevant) / min(K, len(case.relevant))
+        n = max(1, len(text_cases))
+        out[f"{old} vectors, own text tower"] = round(own / n, 3)
+        out[f"{old} vectors, {new} query projected"] = round(mapped / n, 3)
+        print(f"  XBT over {old}'s vectors ({len(captions)} captions to learn from): own text tower "
+              f"{own / n:.3f}, {new}'s query projected {mapped / n:.3f} (text recall@{K})", flush=True)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--splits", type=int, default=3, help="random re-embedded subsets per share")
@@ -95,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(manifest)} pictures, {len(cases)} text and image queries, recall@{K}, "
                   f"mean of {args.splits} random splits", flush=True)
             results = evaluate(lib, sessions, cases, 1 if args.smoke else args.splits)
+            results["xbt"] = xbt(lib, sessions, cases)
         finally:
             lib.close()
     write_json(args.json, {"switch": results})
