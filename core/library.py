@@ -347,8 +347,8 @@ class Library:
         return self._session.model_folder()
 
     # -- switching models (core/switch.py) -------------------------------------------------
-    def _previous_spec(self, settings: Settings | None = None) -> SessionSpec | None:
-        s = settings or self._settings
+    def _previous_spec(self) -> SessionSpec | None:
+        s = self._settings
         if not s.previous_model:
             return None
         path = Path(s.previous_model_path).expanduser() if s.previous_model_path else None
@@ -378,9 +378,16 @@ class Library:
             pairs = {(name, folder), (old.model, old.model_path)}
             if old.previous_model:
                 pairs.add((old.previous_model, old.previous_model_path))
-            ids = {pair: (candidate.model_id if pair == (name, folder) else model_id_or_none(ModelSession(
-                replace(self._spec(), model=pair[0], model_path=Path(pair[1]) if pair[1] else None), self.catalog)))
-                for pair in pairs}
+
+            def model_id(pair: tuple[str, str | None]) -> str | None:
+                if pair == (name, folder):
+                    return candidate.model_id
+                if pair == (old.model, old.model_path):
+                    return model_id_or_none(self._session)
+                spec = replace(self._spec(), model=pair[0], model_path=Path(pair[1]) if pair[1] else None)
+                return model_id_or_none(ModelSession(spec, self.catalog))
+
+            ids = {pair: model_id(pair) for pair in pairs}
             covered = {mid: n for mid, (n, _) in self.catalog.model_vector_bytes().items()}
             new = settings_for_switch(old, name, folder, keep_previous=keep_previous, covered=covered, ids=ids)
             leaving = self._session
