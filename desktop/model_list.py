@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from photolens.core.embed.registry import KNOWN_MODELS, is_installed
-from photolens.core.switch import SwitchStatus
+from photolens.core.switch import ModelUse, SwitchStatus
+
+from . import formatting
 
 COLUMNS = ("Model", "Languages", "Download", "")
 
@@ -40,7 +42,8 @@ class ModelList(QWidget):
     use_requested = Signal(str)
     download_requested = Signal(str)
 
-    def __init__(self, models_dir: Path, current: str, parent: QWidget | None = None):
+    def __init__(self, models_dir: Path, current: str | None, parent: QWidget | None = None):
+        """current: the known model in use (None: a model folder of the user's is)."""
         super().__init__(parent)
         self.models_dir = models_dir
         self.current = current
@@ -60,6 +63,9 @@ class ModelList(QWidget):
         self.switch_label = QLabel(self)
         self.switch_label.setWordWrap(True)
         self.switch_label.setVisible(False)
+        self.disk_label = QLabel(self)
+        self.disk_label.setWordWrap(True)
+        self.disk_label.setVisible(False)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.use_button)
@@ -68,6 +74,7 @@ class ModelList(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(row)
         layout.addWidget(self.switch_label)
+        layout.addWidget(self.disk_label)
         self.refresh()
 
     def refresh(self) -> None:
@@ -81,6 +88,12 @@ class ModelList(QWidget):
                 item.setToolTip(text)
                 self.table.setItem(row, col, item)
         self._selection_changed()
+
+    def show_disk_use(self, uses: list[ModelUse]) -> None:
+        """Each model's vectors in this library and the disk they take."""
+        self.disk_label.setText("Vectors here: " + "; ".join(
+            f"{u.model_id} {u.vectors:,} ({formatting.file_size(u.bytes)})" for u in uses) if uses else "")
+        self.disk_label.setVisible(bool(uses))
 
     def show_switch(self, switch: SwitchStatus | None) -> None:
         self.switch_label.setText(switch_text(switch))

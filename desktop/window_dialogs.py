@@ -177,12 +177,14 @@ class WindowDialogs(QObject):
         dialog.setWindowTitle("Model — Photolens")
         panel = ModelPanel(ModelInfo.of(self.w.library), self.downloader, dialog)
         panel.model_path_chosen.connect(lambda path: self._set_model_path(str(Path(path))))
-        models = ModelList(self.w.library.models_dir, self.w.library.settings.model, dialog)
+        lib = self.w.library
+        models = ModelList(lib.models_dir, None if lib.model_path else lib.settings.model, dialog)
         models.use_requested.connect(self._use_known_model)
         if self.downloader is not None:
             models.download_requested.connect(self.downloader.start)
             self.downloader.finished.connect(lambda _path: models.refresh())
         self.w.io.submit(self.w.library.switch_status, models.show_switch, lambda exc: None, name="switch-status")
+        self.w.io.submit(self.w.library.models_disk_use, models.show_disk_use, lambda exc: None, name="model-disk")
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
         box.rejected.connect(dialog.reject)
         layout = QVBoxLayout(dialog)

@@ -8,7 +8,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from photolens.core.embed.registry import KNOWN_MODELS
-from photolens.core.switch import SwitchStatus
+from photolens.core.switch import ModelUse, SwitchStatus
 from photolens.desktop.model_list import ModelList
 
 
@@ -51,3 +51,5 @@ def test_a_switch_in_progress_says_every_picture_stays_findable(qtbot: QtBot, tm
     assert "oracle finds the others" in models.switch_label.text()
     models.show_switch(None)
     assert models.switch_label.isHidden()
+    models.show_disk_use([ModelUse("oracle/seed0", 120, 15_360, 2_000_000), ModelUse("oracle/seed1", 30, 3_840, 0)])
+    assert "oracle/seed0 120 (1.9 MB)" in models.disk_label.text() and "oracle/seed1 30" in models.disk_label.text()

@@ -41,3 +41,16 @@ def test_switching_the_model_in_the_running_app(qtbot, window, library: Library,
     assert Path(results.hits[0].path).name == "red_circle.png"
     assert {h.item_id for h in results.hits} <= {int(k) for k in library.vectors.keys()}
     assert library.vectors.path.name == f"vectors-{oracle_id.replace('/', '__')}.usearch"
+
+
+def test_the_model_dialog_lists_the_models_and_this_librarys_vectors(qtbot, window) -> None:  # noqa: ANN001
+    from photolens.desktop.model_list import ModelList
+
+    dialog = window.dialogs.open_model()
+    models = dialog.findChild(ModelList)
+    assert models is not None and models.table.rowCount() >= 4
+    qtbot.waitUntil(lambda: models.disk_label.isVisible(), timeout=10_000)
+    assert "tiny" in models.disk_label.text() and "24" in models.disk_label.text()
+    assert models.switch_label.isHidden()  # no switch in progress
+    states = [models.table.item(r, 3).text() for r in range(models.table.rowCount())]
+    assert "in use" not in states  # a model folder is in use, none of the known ones
