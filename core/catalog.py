@@ -441,19 +441,6 @@ class Catalog:
             last = int(rows[-1]["id"])
             yield [_file(r) for r in rows]
 
-    def items_without(self, model_id: str, having: str) -> np.ndarray:
-        """Item ids with a vector of `having` but none of `model_id`: what only the previous
-        model can rank during a switch."""
-        rows = self.conn.execute(
-            "SELECT e.item_id FROM embeddings e WHERE +e.model_id = ? AND NOT EXISTS "
-            "(SELECT 1 FROM embeddings n WHERE n.item_id = e.item_id AND n.model_id = ?) ORDER BY e.item_id",
-            (having, model_id),
-        )
-        return np.fromiter((r[0] for r in rows), dtype=np.uint64)
-
-    def count_items(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
-
     def model_vector_bytes(self) -> dict[str, tuple[int, int]]:
         """model id -> (vectors, bytes of them in the catalog), for every model with vectors."""
         rows = self.conn.execute("SELECT model_id, count(*), sum(length(vector)) FROM embeddings GROUP BY model_id")

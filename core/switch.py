@@ -144,13 +144,16 @@ class ModelSwitch:
                 self._within = None
             return self._session
 
-    def only_previous(self, new_id: str, old_id: str) -> np.ndarray:
-        """Items the previous model has vectors of and the new one not yet (cached until
-        either count changes)."""
-        counts = (self.catalog.embedding_key_summary(new_id)[0], self.catalog.embedding_key_summary(old_id)[0])
+    def only_previous(self, current: ModelSession, previous: ModelSession) -> np.ndarray:
+        """Items the previous model has vectors of and the new one's index has not yet. From
+        the two vector indexes, not the catalog: a batch the indexer has committed to the
+        catalog but not yet added to the new index is still searched by the previous model,
+        so no picture is ever in neither. Cached until either index changes size."""
+        new, old = current.vectors, previous.vectors
+        counts = (len(new), len(old))
         with self._guard:
             if self._within is None or self._within[0] != counts:
-                self._within = (counts, self.catalog.items_without(new_id, having=old_id))
+                self._within = (counts, np.setdiff1d(old.keys(), new.keys(), assume_unique=True))
             return self._within[1]
 
     def search(self, query: SearchQuery, current: ModelSession, previous: ModelSession, run: Runner) -> SearchResults:
@@ -160,7 +163,9 @@ class ModelSwitch:
         if old_id is None:
             return run(current, None)
         try:
-            new_id = current.model_id
+            # what the new index lacks now, before it is searched: a batch added meanwhile is
+            # in both lists (shown once), never in neither
+            within = self.only_previous(current, previous)
             new = run(current, None)
         except QueryError:
             raise
@@ -172,7 +177,6 @@ class ModelSwitch:
         self.failed = None
         if not new.ranked:  # a listing by date: every indexed file already, whatever the model
             return new
-        within = self.only_previous(new_id, old_id)
         if not len(within):
             return new
         return merge_results(new, run(previous, within), max(1, query.limit), self.strategy)
