@@ -129,7 +129,8 @@ class ModelSwitch:
         self.catalog = catalog
         self.strategy = strategy
         self._session: ModelSession | None = None
-        self._within: tuple[tuple[int, int], np.ndarray] | None = None  # (vector counts, item ids)
+        # (index sizes, what the new model ranks, what only the previous one can)
+        self._within: tuple[tuple[int, int], np.ndarray, np.ndarray] | None = None
         self._guard = threading.Lock()
         self.failed: str | None = None  # why the new model could not search (the previous one served)
 
@@ -144,17 +145,18 @@ class ModelSwitch:
                 self._within = None
             return self._session
 
-    def only_previous(self, current: ModelSession, previous: ModelSession) -> np.ndarray:
-        """Items the previous model has vectors of and the new one's index has not yet. From
-        the two vector indexes, not the catalog: a batch the indexer has committed to the
-        catalog but not yet added to the new index is still searched by the previous model,
-        so no picture is ever in neither. Cached until either index changes size."""
+    def partition(self, current: ModelSession, previous: ModelSession) -> tuple[np.ndarray, np.ndarray]:
+        """(items the new model ranks, items only the previous one can), read from the two
+        vector indexes at one moment: each picture is in exactly one part, even while the
+        indexer adds a batch (the catalog commits a batch before the index holds it).
+        Cached until either index changes size."""
         new, old = current.vectors, previous.vectors
         counts = (len(new), len(old))
         with self._guard:
             if self._within is None or self._within[0] != counts:
-                self._within = (counts, np.setdiff1d(old.keys(), new.keys(), assume_unique=True))
-            return self._within[1]
+                new_keys = new.keys()
+                self._within = (counts, new_keys, np.setdiff1d(old.keys(), new_keys, assume_unique=True))
+            return self._within[1], self._within[2]
 
     def search(self, query: SearchQuery, current: ModelSession, previous: ModelSession, run: Runner) -> SearchResults:
         """The new model over what it embedded, the previous one over the rest, as one list.
@@ -163,10 +165,8 @@ class ModelSwitch:
         if old_id is None:
             return run(current, None)
         try:
-            # what the new index lacks now, before it is searched: a batch added meanwhile is
-            # in both lists (shown once), never in neither
-            within = self.only_previous(current, previous)
-            new = run(current, None)
+            ranked_new, only_old = self.partition(current, previous)
+            new = run(current, ranked_new)
         except QueryError:
             raise
         except (PhotolensError, RuntimeError, OSError) as exc:
@@ -177,9 +177,9 @@ class ModelSwitch:
         self.failed = None
         if not new.ranked:  # a listing by date: every indexed file already, whatever the model
             return new
-        if not len(within):
+        if not len(only_old):
             return new
-        return merge_results(new, run(previous, within), max(1, query.limit), self.strategy)
+        return merge_results(new, run(previous, only_old), max(1, query.limit), self.strategy)
 
     def status(self, current: ModelSession, previous: ModelSession, current_label: str,
                previous_label: str) -> SwitchStatus | None:

@@ -187,3 +187,25 @@ def test_the_command_line_switches_and_says_how_far_it_is(tmp_path: Path, tiny_m
     assert main(["--data-dir", str(data), "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["switch"] is None and [m["vectors"] for m in status["models"]] == [4]
+
+
+def test_searches_while_the_new_model_embeds_always_find_everything(tmp_path: Path, tiny_model_dir: Path) -> None:
+    import threading
+
+    n = 30
+    photos, data = _photos(tmp_path / "photos", n), tmp_path / "data"
+    with _open(data, tiny_model_dir) as lib:
+        lib.add_folder(photos)
+        lib.index()
+        every = {str(p) for p in photos.iterdir()}
+        lib.use_model(path=ORACLE_DIR)
+        lib.search("warm up")  # both models loaded before the race starts
+        run = threading.Thread(target=lib.index)
+        run.start()
+        searched = 0
+        while run.is_alive():
+            assert _findable(lib, n) == every
+            searched += 1
+        run.join()
+        assert searched > 1 and lib.switch_status() is None
+        assert _findable(lib, n) == every
