@@ -167,6 +167,16 @@ def m010_places(db: Database) -> None:
     db.execute("CREATE INDEX idx_item_places_place ON item_places (place_id)")
 
 
+@migrations()
+def m011_item_sizes(db: Database) -> None:
+    """Content hashes became xxh3-128 ("x3:...", core/media/hashing.py). Items hashed before
+    keep their blake2b hash (nothing is re-hashed or re-embedded) and get their file's size
+    here: a new file of such a size is hashed the old way too, so that a moved or copied
+    file still finds its item. Items hashed the new way need no size (NULL)."""
+    db.table("items").add_column("size", int)
+    db.execute("UPDATE items SET size = (SELECT f.size FROM files f WHERE f.hash = items.hash LIMIT 1)")
+
+
 @dataclass(frozen=True)
 class AnalyzerItem:
     """An item as an analyzer sees it: a file with its content, and the video moment."""
@@ -452,6 +462,11 @@ class Catalog:
             cur = self.conn.execute("DELETE FROM embeddings WHERE model_id = ?", (model_id,))
             self.conn.execute("DELETE FROM hub_scores WHERE model_id = ?", (model_id,))
         return int(cur.rowcount)
+
+    def legacy_sizes(self) -> set[int]:
+        """The file sizes of content the catalog knows by its old hash (blake2b, before
+        "x3:"): only a file of one of these sizes can be such content."""
+        return {int(r[0]) for r in self.conn.execute("SELECT DISTINCT size FROM items WHERE size IS NOT NULL")}
 
     def item_for_hash(self, content_hash: str, model_id: str) -> int | None:
         """The item of this content if it already has a vector for the model."""

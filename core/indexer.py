@@ -28,7 +28,8 @@ import numpy as np
 from .catalog import Catalog, FileDone, FileRecord
 from .embed.base import Embedder
 from .errors import DecodeError
-from .media.metadata import MediaMeta, content_hash, read_media_metadata
+from .media.hashing import content_hashes, is_legacy
+from .media.metadata import MediaMeta, read_media_metadata
 from .media.video import MAX_FRAMES, sample_times
 from .media.workers import DecodedFrames, DecodeJob, decode_for_model, init_worker
 from .progress import Controls, IndexProgress, ProgressCallback, RateMeter
@@ -68,11 +69,13 @@ class _Hashed:
     hash: str | None
     meta: MediaMeta | None
     error: str | None
+    legacy_hash: str | None = None  # the old algorithm's, when the catalog may know it so
 
 
-def _hash_and_meta(file: FileRecord) -> _Hashed:
+def _hash_and_meta(file: FileRecord, legacy: bool = False) -> _Hashed:
+    """legacy: hash it the old way too (core/media/hashing.py), in the same read."""
     try:
-        digest = content_hash(file.path)
+        digest, old = content_hashes(file.path, legacy=legacy)
     except FileNotFoundError:
         return _Hashed(file, None, None, "file disappeared before it could be read")
     except PermissionError:
@@ -80,14 +83,14 @@ def _hash_and_meta(file: FileRecord) -> _Hashed:
     except OSError as exc:
         return _Hashed(file, None, None, f"cannot read file: {exc.strerror or exc}")
     if file.size == 0:
-        return _Hashed(file, digest, None, "empty file (0 bytes)")
+        return _Hashed(file, digest, None, "empty file (0 bytes)", old)
     try:
         meta = read_media_metadata(file.path, fallback_time=file.mtime_ns / 1e9)
     except DecodeError as exc:
-        return _Hashed(file, digest, None, str(exc))
+        return _Hashed(file, digest, None, str(exc), old)
     except Exception as exc:
-        return _Hashed(file, digest, None, _describe_open_error(exc))
-    return _Hashed(file, digest, meta, None)
+        return _Hashed(file, digest, None, _describe_open_error(exc), old)
+    return _Hashed(file, digest, meta, None, old)
 
 
 def _describe_open_error(exc: Exception) -> str:
@@ -280,22 +283,26 @@ class Indexer:
     def _hashed_pending(self, chunks: Iterator[list[FileRecord]] | None = None) -> Generator[_Hashed, None, None]:
         """Every pending file (or those of `chunks`) hashed and its metadata read (EXIF, the
         video probe) in a worker process: a reader that crashes on a hostile file takes only
-        the worker down, and that file becomes an error."""
+        the worker down, and that file becomes an error. A file of the size of content the
+        catalog knows by its old hash, or stored with an old hash (a file re-embedded by a new
+        model), is hashed both ways (moves and copies in a library from before xxh3)."""
+        legacy_sizes = self.catalog.legacy_sizes()
         pool = self._new_pool(HASH_WORKERS)
         try:
             for chunk in chunks if chunks is not None else self.catalog.iter_pending(chunk=256):
                 done = 0
+                legacy = [f.size in legacy_sizes or (f.hash is not None and is_legacy(f.hash)) for f in chunk]
                 try:
-                    for h in pool.map(_hash_and_meta, chunk, chunksize=8):
+                    for h in pool.map(_hash_and_meta, chunk, legacy, chunksize=8):
                         done += 1
                         yield h
                 except BrokenProcessPool:
                     log.warning("a metadata reader died; reading the rest of the batch one by one")
                     pool.shutdown(wait=False, cancel_futures=True)
-                    for file in chunk[done:]:
+                    for file, old in zip(chunk[done:], legacy[done:], strict=True):
                         pool = self._new_pool(HASH_WORKERS)
                         try:
-                            yield pool.submit(_hash_and_meta, file).result()
+                            yield pool.submit(_hash_and_meta, file, old).result()
                         except BrokenProcessPool:
                             yield _Hashed(file, None, None, "the metadata reader crashed on this file")
                             pool.shutdown(wait=False, cancel_futures=True)
@@ -378,7 +385,13 @@ class _EmbedRun:
     def _route(self, h: _Hashed) -> None:
         if h.error or h.hash is None or h.meta is None:
             self.errors.append((h.file.id, h.error or "unreadable"))
-        elif self.catalog.item_for_hash(h.hash, self.model_id) is not None:
+            return
+        if h.legacy_hash is not None and h.legacy_hash == h.file.hash:
+            h.hash = h.file.hash  # unchanged content stored by its old hash (a re-embed): same item
+        known = self.catalog.item_for_hash(h.hash, self.model_id) is not None
+        if not known and h.legacy_hash and self.catalog.item_for_hash(h.legacy_hash, self.model_id) is not None:
+            h.hash, known = h.legacy_hash, True  # content embedded before xxh3: the file joins its item
+        if known:
             self.committed.append(FileDone(h.file.id, h.hash, h.meta, None))  # content embedded already
             self.report.reused += 1
         elif h.hash in self.waiting:

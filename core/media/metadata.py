@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -13,10 +12,10 @@ from PIL import ExifTags, Image
 
 from ..places.position import checked_position, exif_degrees
 from .decode import register_heif
+from .hashing import content_hash as content_hash  # its home before core/media/hashing.py
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 1 << 20
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
 _ORIENTATION = 0x0112
@@ -39,15 +38,6 @@ class MediaMeta:
     gps_lat: float | None = None
     gps_lon: float | None = None
     duration_s: float | None = None  # videos
-
-
-def content_hash(path: Path | str) -> str:
-    """blake2b-128 of the whole file: equal content, equal hash (moves and duplicates)."""
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _text(value: object) -> str | None:

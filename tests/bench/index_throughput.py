@@ -72,7 +72,8 @@ def _child_model_only(job: dict) -> dict:
 
     from photolens.core.embed.model_files import ModelFolder
     from photolens.core.embed.onnx_backend import OnnxEmbedder
-    from photolens.core.media.metadata import content_hash, read_metadata
+    from photolens.core.media.hashing import content_hash
+    from photolens.core.media.metadata import read_metadata
     from photolens.core.media.workers import DecodeJob, decode_for_model
 
     if job.get("no_spin"):

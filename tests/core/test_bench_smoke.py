@@ -13,6 +13,7 @@ import pytest
 from tests.bench import (
     cli_latency,
     faces_bench,
+    hash_speed,
     index_throughput,
     make_jpegs,
     oracle_eval,
@@ -131,3 +132,8 @@ def test_ocr_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert ocr_bench.main([*_args(tmp_path), "--only", "speed,latency"]) == 0
     figures = _last_line(capsys)
     assert float(figures["speed_ms_plain_gate"]) > 0 and float(figures["latency_filter_word_p50_ms"]) > 0
+
+
+def test_hash_speed_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert hash_speed.main(_args(tmp_path)) == 0
+    assert set(_last_line(capsys)) == {"blake2b_ms", "xxh3_ms", "both_ms", "speedup"}
