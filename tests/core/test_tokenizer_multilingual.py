@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -173,3 +174,21 @@ def test_verbatim_tokenizer_json_ids_match_open_clip_hf_tokenizer(verbatim_folde
     got = ours(texts)
     mismatched = [t for t, a, b in zip(texts, ref(texts).numpy(), got, strict=True) if not np.array_equal(a, b)]
     assert not mismatched, f"{len(mismatched)} of {len(texts)} differ, e.g. {mismatched[:3]!r}"
+
+
+def test_onnx_embedder_tokenizes_with_the_folders_text_clean(tmp_path: Path) -> None:
+    from photolens.core.embed.model_files import ModelFolder
+    from photolens.core.embed.onnx_backend import OnnxEmbedder
+
+    source = Path(__file__).parent.parent / "fixtures" / "models" / "oracle"
+    rows = {}
+    for mode in ("lower", "whitespace"):
+        folder = tmp_path / mode
+        shutil.copytree(source, folder)
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        config["text_clean"] = mode
+        (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        tokenizer = OnnxEmbedder(ModelFolder.load(folder), threads=1).tokenizer
+        assert tokenizer.clean == mode
+        rows[mode] = tokenizer(["A DOG on the Beach"])[0]
+    assert not np.array_equal(rows["lower"], rows["whitespace"])  # case kept only by "whitespace"
