@@ -171,7 +171,7 @@ class OnnxEmbedder:
                 c = self._config
                 self._tokenizer = ClipTokenizer(
                     self.folder.tokenizer, context_length=c.context_length, sot_id=c.sot_token_id,
-                    eot_id=c.eot_token_id, pad_id=c.pad_token_id,
+                    eot_id=c.eot_token_id, pad_id=c.pad_token_id, clean=c.text_clean,
                 )
             return self._tokenizer
 

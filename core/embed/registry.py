@@ -154,6 +154,20 @@ def convert_immich_pack(pack: Path, name: str, pretrained: str) -> ModelConfig:
                 return int(vocab[n])
         raise KeyError(f"tokenizer has none of {names}")
 
+    def pad_id() -> int:
+        padding = tok.get("padding")
+        if padding and "pad_id" in padding:
+            return int(padding["pad_id"])
+        try:  # XLM-RoBERTa's <pad> (id 1); CLIP has none and open_clip pads with 0
+            return token_id("<pad>")
+        except KeyError:
+            return 0
+
+    text_cfg = oc.get("text_cfg", {})
+    # open_clip's get_tokenizer: an HF text tower gets HFTokenizer ("whitespace" cleaning),
+    # CLIP's BPE gets SimpleTokenizer ("lower"); tokenizer_kwargs may override either.
+    default_clean = "whitespace" if "hf_tokenizer_name" in text_cfg else "lower"
+    text_clean = str(text_cfg.get("tokenizer_kwargs", {}).get("clean", default_clean))
     size = pp.get("size", 224)
     return ModelConfig(
         name=name,
@@ -167,5 +181,6 @@ def convert_immich_pack(pack: Path, name: str, pretrained: str) -> ModelConfig:
         resize_mode=str(pp.get("resize_mode", "shortest")),
         sot_token_id=token_id("<|startoftext|>", "<start_of_text>", "<s>"),
         eot_token_id=token_id("<|endoftext|>", "<end_of_text>", "</s>"),
-        pad_token_id=int(tok.get("padding", {}).get("pad_id", 0) if tok.get("padding") else 0),
+        pad_token_id=pad_id(),
+        text_clean=text_clean,
     )

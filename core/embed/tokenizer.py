@@ -1,10 +1,14 @@
-"""CLIP's BPE tokenizer without torch: open_clip's exact token ids from a tokenizer.json.
+"""open_clip's text tokenizers without torch: its exact token ids from a tokenizer.json.
 
-open_clip cleans text with ftfy, unescapes HTML twice, collapses white space and lower-cases,
-splits with a regex, byte-encodes and applies BPE with an end-of-word suffix. The
-`tokenizers` library does the split and BPE from a tokenizer.json (ours, written at export
-time by :func:`build_tokenizer_json`, or Hugging Face's CLIP one); the cleaning and the
-open_clip truncation rule (keep the first tokens, last one becomes end-of-text) live here.
+open_clip cleans text with ftfy, unescapes HTML twice, collapses white space and, for CLIP's
+BPE ("lower" cleaning), lower-cases; it then splits with a regex, byte-encodes and applies
+BPE with an end-of-word suffix. Models with a Hugging Face text tower (XLM-RoBERTa) use
+open_clip's HFTokenizer instead: "whitespace" cleaning (no lower-casing), then the
+tokenizer.json's own normalizer, pre-tokenizer and model (SentencePiece Unigram), with
+<s> ... </s> around the ids and <pad> after. The `tokenizers` library applies a
+tokenizer.json (ours, written at export time by :func:`build_tokenizer_json`, or a pack's);
+the cleaning and the truncation rule (keep the first tokens, the last one becomes the end
+marker, which is also what Hugging Face's truncation does) live here.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +28,44 @@ from ..errors import ModelFormatError
 
 SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
 _WHITESPACE = re.compile(r"\s+")
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+CLEAN_MODES = ("lower", "whitespace", "canonicalize")
 
 
-def clean_text(text: str) -> str:
-    """open_clip's 'lower' cleaning: ftfy, HTML unescape (twice), white space, lower case."""
+def _basic_clean(text: str) -> str:
     text = ftfy.fix_text(text)
-    text = html.unescape(html.unescape(text)).strip()
-    return _WHITESPACE.sub(" ", text).strip().lower()
+    return html.unescape(html.unescape(text)).strip()
+
+
+def _collapse(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def clean_text(text: str, mode: str = "lower") -> str:
+    """open_clip's text cleaning (its get_clean_fn), by mode.
+
+    "lower": ftfy, HTML unescape (twice), white space collapsed, lower case (CLIP's BPE).
+    "whitespace": the same without lower-casing (open_clip's HFTokenizer default).
+    "canonicalize": ftfy and HTML unescape, "_" to space, ASCII punctuation removed,
+    lower case, white space collapsed.
+    """
+    text = _basic_clean(text)
+    if mode == "lower":
+        return _collapse(text).lower()
+    if mode == "whitespace":
+        return _collapse(text)
+    if mode == "canonicalize":
+        return _collapse(text.replace("_", " ").translate(_PUNCTUATION).lower())
+    raise ValueError(f"Unknown text cleaning {mode!r}; expected one of {', '.join(CLEAN_MODES)}")
 
 
 class ClipTokenizer:
     """Turns strings into fixed-length int64 token arrays, as open_clip does."""
 
-    def __init__(self, path: Path, *, context_length: int, sot_id: int, eot_id: int, pad_id: int = 0):
+    def __init__(self, path: Path, *, context_length: int, sot_id: int, eot_id: int, pad_id: int = 0,
+                 clean: str = "lower"):
+        if clean not in CLEAN_MODES:
+            raise ModelFormatError(f"Unknown text cleaning {clean!r}; expected one of {', '.join(CLEAN_MODES)}")
         try:
             self._tok = Tokenizer.from_file(str(path))
         except Exception as exc:  # tokenizers raises a plain Exception on bad files
@@ -46,10 +76,15 @@ class ClipTokenizer:
         self.sot_id = sot_id
         self.eot_id = eot_id
         self.pad_id = pad_id
+        self.clean = clean
 
     def encode_words(self, text: str) -> list[int]:
-        """Token ids of the cleaned text, without start/end markers."""
-        return list(self._tok.encode(clean_text(text), add_special_tokens=False).ids)
+        """Token ids of the cleaned text, without start/end markers.
+
+        The tokenizer.json's normalizer and pre-tokenizer still apply; its post-processor
+        (which would add <s>/</s> or CLIP's markers) does not: we add sot/eot ourselves.
+        """
+        return list(self._tok.encode(clean_text(text, self.clean), add_special_tokens=False).ids)
 
     def count(self, text: str) -> int:
         """How many positions the text takes, start/end markers included."""
