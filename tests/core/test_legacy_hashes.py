@@ -117,3 +117,17 @@ def test_one_read_gives_both_hashes(tmp_path: Path) -> None:
     assert (new, old) == (content_hash(path), legacy_content_hash(path))
     assert content_hashes(path) == (new, None)
     assert not is_legacy(new) and is_legacy(old)
+
+
+def test_a_new_model_re_embeds_old_hashed_pictures_into_their_own_items(upgraded: Library) -> None:
+    from tests.conftest import ORACLE_DIR
+
+    items = {r[0] for r in upgraded.catalog.conn.execute("SELECT id FROM items")}
+    before = _hashes(upgraded)
+    upgraded.use_model(path=ORACLE_DIR)
+    assert upgraded.index().embedded == 12
+    assert {r[0] for r in upgraded.catalog.conn.execute("SELECT id FROM items")} == items  # no new items
+    assert _hashes(upgraded) == before  # unchanged content keeps its stored hash
+    assert upgraded.catalog.count_embeddings(upgraded.model_id) == 12 and upgraded.switch_status() is None
+    hits = upgraded.search(SearchQuery(text="a red circle", limit=50, collapse_duplicates=False)).hits
+    assert {h.path for h in hits} == set(before)
