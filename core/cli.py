@@ -25,6 +25,7 @@ from .progress import Controls, IndexProgress
 
 if TYPE_CHECKING:
     from .library import Library
+    from .switch import SwitchStatus
 
 log = logging.getLogger("photolens.cli")
 
@@ -219,6 +220,9 @@ def _add_models(sub: Subparsers) -> None:
     q.add_argument("--model-path", type=Path, help="or an exported model folder")
     q.add_argument("--keep-old", action="store_true",
                    help="keep the current model's vectors after the switch (switch back instantly)")
+    q = msub.add_parser("speed", help="measure how fast a model embeds pictures on this machine")
+    q.add_argument("name", nargs="?", help="an installed model (default: ViT-B-32)")
+    q.add_argument("--model-path", type=Path, help="or an exported model folder")
     q = msub.add_parser("verify", help="check an installed model folder loads and embeds")
     q.add_argument("name", nargs="?", help="an installed model (default: the library's)")
     q.add_argument("--model-path", type=Path, help="or an exported model folder")
@@ -357,6 +361,25 @@ def _snippet(text: str, width: int = 72) -> str:
     return line if len(line) <= width else line[: width - 1].rstrip() + "…"
 
 
+def _minutes(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def switch_time_left(sw: SwitchStatus) -> str:
+    """The time a switch has left, and whether anything is re-embedding now."""
+    eta = sw.eta_s
+    if sw.running and eta is not None:
+        return f"ETA {_minutes(eta)} at {sw.rate:.1f} img/s (re-embedding now)"
+    later = "it goes on when the app, `photolens index` or `photolens watch` runs"
+    if eta is None:
+        return f"not re-embedding now: {later}"
+    return f"not re-embedding now: {later}, about {_minutes(eta)} at {sw.rate:.1f} img/s (measured here)"
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     with _open(args) as lib:
         st = lib.status()
@@ -381,6 +404,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         sw = st.switch
         print(f"switch:  {sw.done} of {sw.total} files embedded by {sw.current} ({sw.fraction:.0%}); "
               f"{sw.previous} finds the rest until then")
+        print(f"         {switch_time_left(sw)}")
     if len(st.models) > 1:
         print("models:  " + ", ".join(f"{m.model_id} {m.bytes / 1e6:.1f} MB" for m in st.models))
     for path, analyzer, reason in st.analysis_errors[:10]:
@@ -499,17 +523,22 @@ def cmd_models(args: argparse.Namespace) -> int:
     models_dir = default_models_dir()
     action = args.models_command or "list"
     if action == "list":
-        rows = [
-            {"name": m.name, "pretrained": m.pretrained, "installed": registry.is_installed(models_dir, m.name),
-             "description": m.description}
-            for m in registry.KNOWN_MODELS
-        ]
+        from .model_speed import installed_speed
+
+        rows = []
+        for m in registry.KNOWN_MODELS:
+            speed = installed_speed(models_dir, m.name)
+            rows.append({"name": m.name, "pretrained": m.pretrained, "installed": registry.is_installed(models_dir, m.name),
+                         "description": m.description, "img_s": speed.img_s if speed else None,
+                         "speed_how": speed.how if speed else None})
         if getattr(args, "json", False):
             print(json.dumps(rows))
         else:
             print(f"models folder: {models_dir}")
             for r in rows:
-                print(f"  {'*' if r['installed'] else ' '} {r['name']:<28} {r['pretrained']:<20} {r['description']}")
+                here = f"  {r['img_s']:.1f} img/s here ({r['speed_how']})" if r["img_s"] else ""
+                print(f"  {'*' if r['installed'] else ' '} {r['name']:<28} {r['pretrained']:<20} {r['description']}"
+                      + here)
             print("(* installed)  get one: photolens models fetch NAME   or   photolens models export NAME")
         return 0
     if action == "fetch":
@@ -529,6 +558,15 @@ def cmd_models(args: argparse.Namespace) -> int:
         return 0
     if action == "use":
         return _use_model(args)
+    if action == "speed":
+        from .embed.model_files import ModelFolder
+        from .model_speed import measure_folder
+
+        folder = ModelFolder.load(args.model_path) if args.model_path else registry.resolve(models_dir, args.name or "ViT-B-32")
+        img_s, _ = measure_folder(models_dir, folder)
+        print(f"{folder.config.model_id}: {img_s:.1f} img/s, image model alone on this machine "
+              f"(indexing end to end is slower: decoding takes its share)")
+        return 0
     if action == "verify":
         from .embed.model_files import ModelFolder
         from .embed.onnx_backend import OnnxEmbedder

@@ -53,6 +53,7 @@ from .faces.people import People
 from .gate import OpenGate
 from .indexer import Indexer, IndexReport
 from .lock import LockUnavailableError, WriterLock
+from .model_speed import best_speed
 from .ocr.store import TextIndex
 from .places.geocode import Geocoder
 from .places.store import PlaceIndex
@@ -67,6 +68,7 @@ from .session import ModelSession, SessionSpec
 from .switch import (
     ModelSwitch,
     ModelUse,
+    RunMeter,
     SwitchStatus,
     disk_use,
     model_id_or_none,
@@ -406,8 +408,10 @@ class Library:
         if previous is None:
             return None
         s = self._settings
+        new_id = model_id_or_none(self._session)
+        measured = best_speed(self.models_dir, new_id) if new_id else None
         return self._switch.status(self._session, previous, s.model_path or s.model,
-                                   s.previous_model_path or s.previous_model or "")
+                                   s.previous_model_path or s.previous_model or "", measured)
 
     def models_disk_use(self) -> list[ModelUse]:
         """Each model with vectors here, and the disk they take (catalog and vector index)."""
@@ -572,14 +576,22 @@ class Library:
         the catalog's only writer and everything else runs as without it.
         """
         with self._gate.enter(), self._disk_full_is_storage_error():
-            if cluster is None:
-                report = self.indexer().run(progress, controls)
-            else:
-                report = self._index_on_cluster(cluster, progress, controls)
+            meter = self._run_meter(progress)
+            try:
+                if cluster is None:
+                    report = self.indexer().run(meter, controls)
+                else:
+                    report = self._index_on_cluster(cluster, meter, controls)
+            finally:
+                meter.finish()
             self._maybe_back_up(report.embedded + report.deleted + report.changed)
             if not report.cancelled:
                 self._maybe_finish_switch()
             return report
+
+    def _run_meter(self, progress: ProgressCallback | None) -> RunMeter:
+        """The run's progress, noted for `photolens status` and this model's speed here."""
+        return RunMeter(self.data_dir, self.models_dir, model_id_or_none(self._session), progress)
 
     @contextlib.contextmanager
     def _disk_full_is_storage_error(self) -> Iterator[None]:
@@ -629,7 +641,10 @@ class Library:
         """Reconcile, then keep indexing changes as they happen until controls.stop()."""
         from .watcher import DEBOUNCE_S, LiveIndexer
 
+        meter = self._run_meter(progress)
+
         def updated(report: IndexReport) -> None:  # each live batch (and the first reconcile)
+            meter.finish()
             self._maybe_back_up(report.embedded + report.deleted + report.changed)
             if not report.cancelled:
                 self._maybe_finish_switch()  # the first reconcile re-embeds what a switch left
@@ -637,7 +652,10 @@ class Library:
                 on_update(report)
 
         with self._gate.enter(), self._disk_full_is_storage_error():
-            LiveIndexer(self.indexer(), debounce_s=debounce_s or DEBOUNCE_S).run(controls, progress, updated)
+            try:
+                LiveIndexer(self.indexer(), debounce_s=debounce_s or DEBOUNCE_S).run(controls, meter, updated)
+            finally:
+                meter.finish()
 
     # -- search ---------------------------------------------------------------------------
     def browse(self, filters: Filters | None = None, limit: int = 1000) -> SearchResults:

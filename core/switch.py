@@ -12,10 +12,15 @@ previous model's vectors are deleted, unless the user keeps them to switch back 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
+import statistics
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +28,16 @@ import numpy as np
 from .catalog import STATUS_INDEXED, Catalog
 from .config import Settings
 from .errors import ModelFormatError, PhotolensError, QueryError
+from .model_speed import MIN_PICTURES, Speed, record_speed
+from .progress import IndexProgress, ProgressCallback
 from .query.merge import merge_results
 from .query.model import SearchQuery, SearchResults
 from .session import ModelSession, SessionSpec, vectors_file
 
 MERGE_DEFAULT = "rank"  # measured a hair better than "z" (tests/bench/switch_eval.py; README, "Switching models")
+PROGRESS_FILE = "switch-progress.json"  # in the data dir: the re-embedding run's rate, for `photolens status`
+LIVE_S = 30.0  # a note older than this: no run is re-embedding now
+NOTE_EVERY_S = 2.0
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +50,15 @@ class SwitchStatus:
     current: str
     done: int
     total: int
+    rate: float | None = None  # pictures a second: of the run re-embedding now, else as measured here
+    running: bool = False  # a run (the app, `photolens index` or `watch`) is re-embedding now
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left at `rate` (None: no rate known)."""
+        if self.complete:
+            return 0.0
+        return (self.total - self.done) / self.rate if self.rate else None
 
     @property
     def fraction(self) -> float:
@@ -50,7 +69,8 @@ class SwitchStatus:
         return self.done >= self.total
 
     def to_json(self) -> dict[str, object]:
-        return {"previous": self.previous, "current": self.current, "done": self.done, "total": self.total}
+        return {"previous": self.previous, "current": self.current, "done": self.done, "total": self.total,
+                "rate": self.rate, "running": self.running, "eta_s": self.eta_s}
 
 
 @dataclass(frozen=True)
@@ -182,14 +202,20 @@ class ModelSwitch:
         return merge_results(new, run(previous, only_old), max(1, query.limit), self.strategy)
 
     def status(self, current: ModelSession, previous: ModelSession, current_label: str,
-               previous_label: str) -> SwitchStatus | None:
-        """n of N files the new model has embedded (None: it cannot be read)."""
+               previous_label: str, measured: Speed | None = None) -> SwitchStatus | None:
+        """n of N files the new model has embedded (None: it cannot be read), with the rate
+        of the run re-embedding now, else `measured` (the new model's speed here)."""
         new_id = model_id_or_none(current)
         if new_id is None:
             return None
         total = self.catalog.counts().get(STATUS_INDEXED, 0)
         left = self.catalog.count_unembedded(new_id)
-        return SwitchStatus(previous_label, current_label, total - left, total)
+        status = SwitchStatus(previous_label, current_label, total - left, total,
+                              rate=measured.img_s if measured else None)
+        live = read_note(current.spec.data_dir, new_id)
+        if live is not None and live > 0:
+            status = replace(status, rate=live, running=True)
+        return status
 
     def finished(self, current: ModelSession, previous: ModelSession, keep: bool) -> bool:
         """True when the new model covers the library (nothing pending, nothing left to
@@ -215,3 +241,74 @@ def disk_use(catalog: Catalog, data_dir: Path) -> list[ModelUse]:
         index = vectors_file(data_dir, model_id)
         out.append(ModelUse(model_id, count, nbytes, index.stat().st_size if index.exists() else 0))
     return out
+
+
+def _note_path(data_dir: Path) -> Path:
+    return data_dir / PROGRESS_FILE
+
+
+def read_note(data_dir: Path, model_id: str, now: float | None = None) -> float | None:
+    """The rate of the run re-embedding with `model_id` now (None: none is, or the note is
+    stale or unreadable)."""
+    try:
+        note = json.loads(_note_path(data_dir).read_text(encoding="utf-8"))
+        if note["model_id"] != model_id or (now or time.time()) - float(note["at"]) > LIVE_S:
+            return None
+        return float(note["rate"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.debug("switch progress note unreadable: %s", exc)
+        return None
+
+
+class RunMeter:
+    """Wraps an index run's progress callback: keeps what other processes want to know of the
+    run. A re-embedding pass leaves a note of its rate in the data dir every few seconds (the
+    time left in `photolens status`, asked from another process); at the end of a run long
+    enough to say, the end-to-end rate is recorded as the model's speed on this machine
+    (core/model_speed.py)."""
+
+    def __init__(self, data_dir: Path, models_dir: Path, model_id: str | None, inner: ProgressCallback | None):
+        self.data_dir, self.models_dir, self.model_id, self.inner = data_dir, models_dir, model_id, inner
+        self._last_note = 0.0
+        self._rates: list[float] = []
+        self._embedded = 0
+
+    def __call__(self, p: IndexProgress) -> None:
+        if self.inner is not None:
+            self.inner(p)
+        if p.phase not in ("index", "reembed") or self.model_id is None:
+            return
+        if p.done >= MIN_PICTURES // 2 and p.rate > 0:  # past the warm-up
+            self._rates.append(p.rate)
+            self._embedded = max(self._embedded, p.done)
+        if p.phase == "reembed":
+            now = time.time()
+            if now - self._last_note >= NOTE_EVERY_S and p.rate > 0:
+                self._last_note = now
+                self._write_note({"model_id": self.model_id, "done": p.done, "total": p.total,
+                                  "rate": p.rate, "at": now})
+
+    def _write_note(self, note: dict[str, object]) -> None:
+        path = _note_path(self.data_dir)
+        tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        try:
+            tmp.write_text(json.dumps(note), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:  # a read-only or full disk: status just shows no live rate
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            log.debug("switch progress note not written: %s", exc)
+
+    def finish(self) -> Speed | None:
+        """The run ended (or a live batch did): drop the note, record the rate seen."""
+        try:
+            _note_path(self.data_dir).unlink(missing_ok=True)
+        except OSError as exc:
+            log.debug("switch progress note not removed: %s", exc)
+        rates, self._rates = self._rates, []
+        embedded, self._embedded = self._embedded, 0
+        if self.model_id is None or embedded < MIN_PICTURES or not rates:
+            return None
+        return record_speed(self.models_dir, self.model_id, statistics.median(rates), "indexing")

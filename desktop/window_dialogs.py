@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from photolens.core.library import LibraryStatus
+from photolens.core.model_speed import measure_installed
 
 from .errors_dialog import IndexErrorsDialog
 from .folders_dialog import FoldersDialog
@@ -172,6 +173,15 @@ class WindowDialogs(QObject):
         self.w.io.submit(lambda: self.w.library.status(max_errors=1000), show,
                          lambda exc: self.w.banner.show_message(describe_error(exc), kind="error"), name="errors")
 
+    def _measure_model(self, models: ModelList, name: str) -> None:
+        """Time a model off the GUI thread; the list shows the figure (or the error) after."""
+        def failed(exc: BaseException) -> None:
+            models.measured()
+            self.w.banner.show_message(f"Could not measure {name}: {describe_error(exc)}", kind="error")
+
+        models_dir = self.w.library.models_dir
+        self.w.io.submit(lambda: measure_installed(models_dir, name), models.measured, failed, name="measure-model")
+
     def open_model(self) -> QDialog:
         dialog = QDialog(self.w.window())
         dialog.setWindowTitle("Model — Photolens")
@@ -183,6 +193,7 @@ class WindowDialogs(QObject):
         if self.downloader is not None:
             models.download_requested.connect(self.downloader.start)
             self.downloader.finished.connect(lambda _path: models.refresh())
+        models.measure_requested.connect(lambda name: self._measure_model(models, name))
         self.w.io.submit(self.w.library.switch_status, models.show_switch, lambda exc: None, name="switch-status")
         self.w.io.submit(self.w.library.models_disk_use, models.show_disk_use, lambda exc: None, name="model-disk")
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)

@@ -44,7 +44,7 @@ def test_switching_the_model_in_the_running_app(qtbot, window, library: Library,
 
 
 def test_the_model_dialog_lists_the_models_and_this_librarys_vectors(qtbot, window) -> None:  # noqa: ANN001
-    from photolens.desktop.model_list import ModelList
+    from photolens.desktop.model_list import STATE_COLUMN, ModelList
 
     dialog = window.dialogs.open_model()
     models = dialog.findChild(ModelList)
@@ -52,5 +52,23 @@ def test_the_model_dialog_lists_the_models_and_this_librarys_vectors(qtbot, wind
     qtbot.waitUntil(lambda: models.disk_label.isVisible(), timeout=10_000)
     assert "tiny" in models.disk_label.text() and "24" in models.disk_label.text()
     assert models.switch_label.isHidden()  # no switch in progress
-    states = [models.table.item(r, 3).text() for r in range(models.table.rowCount())]
+    states = [models.table.item(r, STATE_COLUMN).text() for r in range(models.table.rowCount())]
     assert "in use" not in states  # a model folder is in use, none of the known ones
+
+
+def test_measure_speed_in_the_model_dialog_times_the_model_here(qtbot, window, tiny_model_dir: Path) -> None:  # noqa: ANN001
+    import shutil
+
+    from photolens.core.embed.registry import KNOWN_MODELS
+    from photolens.desktop.model_list import COLUMNS, ModelList
+
+    shutil.copytree(tiny_model_dir, window.library.models_dir / "MobileCLIP2-S0")
+    dialog = window.dialogs.open_model()
+    models = dialog.findChild(ModelList)
+    row = next(i for i, m in enumerate(KNOWN_MODELS) if m.name == "MobileCLIP2-S0")
+    cell = lambda: models.table.item(row, COLUMNS.index("Speed here")).text()  # noqa: E731
+    assert cell() == "not measured"
+    models.table.selectRow(row)
+    models.measure_button.click()
+    qtbot.waitUntil(lambda: cell().endswith("img/s (model alone)"), timeout=60_000)
+    assert models.measure_button.isEnabled()
