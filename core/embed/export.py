@@ -79,14 +79,56 @@ def _quantize(src: Path, dst: Path, op_types: list[str]) -> None:
     quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, op_types_to_quantize=op_types)
 
 
-def _tokenizer_info(open_clip: Any, tokenizer_name: str) -> Any:
-    tok = open_clip.get_tokenizer(tokenizer_name)
+@dataclass(frozen=True)
+class _TokenizerOut:
+    """What the config says of an exported tokenizer (ids, cleaning)."""
+
+    sot: int
+    eot: int
+    pad: int
+    clean: str
+
+
+_CLEAN_PROBE = "  Tom's_Dog,  JERRY! "  # the three open_clip cleanings give three strings
+
+
+def _tokenizer_info(open_clip: Any, tokenizer_name: str, tok: Any = None) -> Any:
+    """open_clip's tokenizer of `tokenizer_name` (or `tok` itself): CLIP's BPE
+    (SimpleTokenizer) or a Hugging Face one (HFTokenizer: XLM-RoBERTa and the like)."""
+    try:
+        tok = tok if tok is not None else open_clip.get_tokenizer(tokenizer_name)
+    except Exception as exc:  # an HF tokenizer that is not in the local cache, offline
+        raise ExportError(f"Could not load the tokenizer of {tokenizer_name}: {exc}") from exc
+    if isinstance(tok, open_clip.tokenizer.HFTokenizer):
+        if getattr(tok, "strip_sep_token", False) or getattr(tok, "tokenizer_mode", ""):
+            raise ExportError(f"The tokenizer of {tokenizer_name} strips separators or has a special mode; "
+                              "only plain Hugging Face tokenizers are exported.")
+        return tok
     if not isinstance(tok, open_clip.tokenizer.SimpleTokenizer):
         raise ExportError(
-            f"Tokenizer of {tokenizer_name} is {type(tok).__name__}; only CLIP BPE tokenizers "
-            "are exported so far (use a pre-exported pack from `photolens models fetch`)."
+            f"Tokenizer of {tokenizer_name} is {type(tok).__name__}; only CLIP BPE and Hugging Face "
+            "tokenizers are exported (use a pre-exported pack from `photolens models fetch`)."
         )
     return tok
+
+
+def _write_tokenizer(open_clip: Any, tok: Any, path: Path) -> _TokenizerOut:
+    """The tokenizer as tokenizer.json, and the ids and cleaning our tokenizer needs to give
+    open_clip's ids (tests/core/test_tokenizer_multilingual.py)."""
+    if isinstance(tok, open_clip.tokenizer.HFTokenizer):
+        hf = tok.tokenizer
+        path.write_text(hf.backend_tokenizer.to_str(), encoding="utf-8")
+        clean = next((mode for mode in ("whitespace", "lower", "canonicalize")
+                      if open_clip.tokenizer.get_clean_fn(mode)(_CLEAN_PROBE) == tok.clean_fn(_CLEAN_PROBE)), None)
+        sot = hf.cls_token_id if hf.cls_token_id is not None else hf.bos_token_id
+        eot = hf.sep_token_id if hf.sep_token_id is not None else hf.eos_token_id
+        if clean is None or sot is None or eot is None:
+            raise ExportError("The Hugging Face tokenizer has no start/end tokens or an unknown text cleaning")
+        return _TokenizerOut(int(sot), int(eot), int(hf.pad_token_id or 0), clean)
+    merges = sorted(tok.bpe_ranks, key=tok.bpe_ranks.get)
+    specials = [tok.decoder[i] for i in tok.all_special_ids]
+    write_tokenizer_json(path, tok.encoder, merges, specials)
+    return _TokenizerOut(int(tok.sot_token_id), int(tok.eot_token_id), 0, "lower")
 
 
 def export_model(
@@ -96,6 +138,7 @@ def export_model(
     name: str,
     pretrained: str | None = None,
     tokenizer_name: str = "ViT-B-32",
+    tokenizer: Any = None,
     quantize_visual: bool = False,
     quantize_textual: bool = True,
     verify: bool = True,
@@ -105,14 +148,18 @@ def export_model(
 
     `query_bank`: typical queries for this model (e.g. captions from its training data),
     written to query_bank.txt; search uses them for hubness correction (core/query/hubness.py).
+    `tokenizer`: an open_clip tokenizer instance to use instead of `tokenizer_name`'s.
     """
     torch, open_clip = _import_torch()
-    tok = _tokenizer_info(open_clip, tokenizer_name)
+    tok = _tokenizer_info(open_clip, tokenizer_name, tokenizer)
     model = model.eval().float().cpu()
     pp = open_clip.get_model_preprocess_cfg(model)
     size = pp.get("size", model.visual.image_size)
     image_size = int(size[0] if isinstance(size, tuple | list) else size)
-    context_length = int(model.context_length)
+    # what open_clip tokenizes queries to: an HF tokenizer's own length (the tower's may be its
+    # position table, 514 for XLM-R), else the model's
+    hf = isinstance(tok, open_clip.tokenizer.HFTokenizer)
+    context_length = int(tok.context_length if hf and tok.context_length else model.context_length)
 
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -124,9 +171,7 @@ def export_model(
         dummy_image = torch.randn(2, 3, image_size, image_size, generator=gen)
         dummy_text = tok(list(VERIFY_TEXTS[:2]), context_length=context_length)
         _write_towers(torch, work, visual, textual, dummy_image, dummy_text, quantize_visual, quantize_textual)
-        merges = sorted(tok.bpe_ranks, key=tok.bpe_ranks.get)
-        specials = [tok.decoder[i] for i in tok.all_special_ids]
-        write_tokenizer_json(work / TOKENIZER_FILE, tok.encoder, merges, specials)
+        ids = _write_tokenizer(open_clip, tok, work / TOKENIZER_FILE)
         with torch.no_grad():
             dim = int(model.encode_text(dummy_text[:1]).shape[-1])
         config = ModelConfig(
@@ -134,7 +179,7 @@ def export_model(
             mean=tuple(float(v) for v in (pp.get("mean") or OPENAI_MEAN)),  # type: ignore[arg-type]
             std=tuple(float(v) for v in (pp.get("std") or OPENAI_STD)),  # type: ignore[arg-type]
             interpolation=str(pp.get("interpolation", "bicubic")), resize_mode=str(pp.get("resize_mode", "shortest")),
-            sot_token_id=int(tok.sot_token_id), eot_token_id=int(tok.eot_token_id),
+            sot_token_id=ids.sot, eot_token_id=ids.eot, pad_token_id=ids.pad, text_clean=ids.clean,
             visual_quantized=quantize_visual, textual_quantized=quantize_textual,
             logit_scale=float(model.logit_scale.exp().item()),
         )
