@@ -453,8 +453,16 @@ class Catalog:
 
     def model_vector_bytes(self) -> dict[str, tuple[int, int]]:
         """model id -> (vectors, bytes of them in the catalog), for every model with vectors."""
-        rows = self.conn.execute("SELECT model_id, count(*), sum(length(vector)) FROM embeddings GROUP BY model_id")
-        return {str(r[0]): (int(r[1]), int(r[2] or 0)) for r in rows}
+        # counted on the model_id index; a model's vectors are all one size, so one row gives
+        # the bytes (summing length(vector) reads every row: 2 GB of pages at 1M vectors)
+        counts = self.conn.execute("SELECT model_id, count(*) FROM embeddings INDEXED BY idx_embeddings_model_id "
+                                   "GROUP BY model_id").fetchall()
+        out = {}
+        for model_id, count in counts:
+            row = self.conn.execute("SELECT length(vector) FROM embeddings WHERE model_id = ? LIMIT 1",
+                                    (model_id,)).fetchone()
+            out[str(model_id)] = (int(count), int(count) * int(row[0] if row and row[0] else 0))
+        return out
 
     def delete_model_vectors(self, model_id: str) -> int:
         """Drop every vector and hub score of a model (its switch is over); returns how many."""

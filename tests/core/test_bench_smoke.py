@@ -137,3 +137,10 @@ def test_ocr_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_hash_speed_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert hash_speed.main(_args(tmp_path)) == 0
     assert set(_last_line(capsys)) == {"blake2b_ms", "xxh3_ms", "both_ms", "speedup"}
+
+
+def test_model_disk_use_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.bench import model_disk_use
+
+    assert model_disk_use.main(["--vectors", "2000", "--dir", str(tmp_path)]) == 0
+    assert "count on the index (now): median" in capsys.readouterr().out
