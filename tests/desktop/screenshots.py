@@ -28,6 +28,7 @@ from photolens.core.library import Library
 from photolens.desktop.app import app_icon, load_style
 from photolens.desktop.colour_scheme import apply_colour_scheme
 from photolens.desktop.main_window import MainWindow
+from photolens.desktop.model_list import ModelList
 from photolens.desktop.model_panel import ModelDownloader, ModelInfo
 from photolens.desktop.welcome_dialog import WelcomeDialog
 from tests.desktop.helpers import RecordingActions
@@ -160,6 +161,37 @@ def places_shots(app: QApplication, work: Path, out: Path) -> None:
     lib.close()
 
 
+def model_shots(app: QApplication, work: Path, out: Path) -> None:
+    """The model dialog halfway through a switch from oracle-b to the oracle, with speeds."""
+    from photolens.core.model_speed import record_speed
+    from photolens.core.progress import Controls, IndexProgress
+
+    make_gallery(work / "Pictures")
+    models_dir = work / "models"
+    shutil.copytree(ORACLE.parent / "oracle-b", models_dir / "MobileCLIP2-S0", symlinks=False)
+    lib = Library.open(work / "data", model_path=models_dir / "MobileCLIP2-S0", models_dir=models_dir)
+    lib.add_folder(work / "Pictures")
+    lib.index()
+    lib.use_model(path=ORACLE)
+    controls = Controls.new()
+
+    def stop_halfway(p: IndexProgress) -> None:
+        if p.phase == "reembed" and p.done * 2 >= p.total:
+            controls.cancel.set()
+
+    lib.index(stop_halfway, controls)
+    record_speed(models_dir, lib.model_id, 2.6, "indexing")
+    window = window_for(lib, work, "models")
+    window.start(welcome=False)
+    dialog = window.dialogs.open_model()
+    models = dialog.findChild(ModelList)
+    wait_for(app, lambda: models.switch_label.isVisible() and models.disk_label.isVisible(), 20)
+    shoot(app, dialog, out / "model-dialog.png")
+    window.shutdown()
+    window.close()
+    lib.close()
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -168,9 +200,9 @@ def main(argv: list[str]) -> int:
     app.setWindowIcon(app_icon())
     load_style(app)  # type: ignore[arg-type]
     work = Path(tempfile.mkdtemp(prefix="photolens-shots-"))
-    if argv[1:] in (["people"], ["places"]):
+    if argv[1:] in (["people"], ["places"], ["models"]):
         try:
-            (people_shots if argv[1] == "people" else places_shots)(app, work, out)
+            {"people": people_shots, "places": places_shots, "models": model_shots}[argv[1]](app, work, out)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return 0
