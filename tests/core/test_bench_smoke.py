@@ -144,3 +144,14 @@ def test_model_disk_use_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
     assert model_disk_use.main(["--vectors", "2000", "--dir", str(tmp_path)]) == 0
     assert "count on the index (now): median" in capsys.readouterr().out
+
+
+def test_gpu_bench_runs_on_the_cpu_at_toy_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("open_clip")
+    from tests.bench import gpu_bench
+
+    assert gpu_bench.main(["--device", "cpu", "--quick", "--out", str(tmp_path / "gpu.json")]) == 0
+    import json
+
+    figures = json.loads((tmp_path / "gpu.json").read_text())
+    assert figures["torch_fp32"]["b4"]["model_img_s"] > 0 and "ort" in figures
