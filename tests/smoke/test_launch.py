@@ -127,7 +127,11 @@ def test_a_crash_leaves_a_report_and_the_next_launch_says_so(indexed: Path, tmp_
             proc.kill()
     assert proc.returncode == -signal.SIGSEGV
     report = (data / "photolens-crash.log").read_text()
-    assert "Segmentation fault" in report and "Current thread" in report and "File " in report  # the stacks
+    # the stacks: a process-directed signal lands on any thread; faulthandler calls the Python
+    # thread it lands on "Current thread", and one landing on a native thread (Qt's, ONNX
+    # Runtime's) lists every Python thread as "Thread 0x..."
+    assert "Segmentation fault" in report and "File " in report
+    assert "Current thread" in report or "Thread 0x" in report
 
     again = photolens("--data-dir", str(data), "--quit-after", "2", env={"QT_QPA_PLATFORM": "offscreen"})
     assert again.returncode == 0, again.stderr
