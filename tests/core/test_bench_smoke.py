@@ -56,7 +56,9 @@ def test_index_throughput_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: py
     assert index_throughput.main(_args(tmp_path, tiny_model_dir)) == 0
     figures = _last_line(capsys)
     assert set(figures) == {"e2e_img_s", "model_only_img_s", "naive_img_s", "speedup_vs_naive",
-                            "e2e_share_of_model_only"}
+                            "e2e_share_of_model_only", "rclip_like_e2e_img_s", "rclip_like_naive_img_s",
+                            "rclip_like_speedup", "cpu_cores_used", "share_of_cpu_limit", "first_pass_img_s",
+                            "with_analyzers_img_s"}
     assert float(figures["e2e_img_s"]) > 0
     assert (tmp_path / "figures.json").is_file()
 
