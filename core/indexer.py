@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 15.0
-FIRST_BALANCE_BATCHES = 2  # measured after the first batch (its session load excluded), then re-planned
+FIRST_BALANCE_BATCHES = 3  # measured after the first batch (its session load excluded), then re-planned
 BALANCE_EVERY_BATCHES = 8
 HASH_WORKERS = 1  # hashing + metadata (crash-isolated); 2 measured no better (README, Performance)
 MAX_CRASHES_PER_FILE = 2
@@ -370,7 +370,10 @@ class _EmbedRun:
         # say its thread count (torch, test doubles) runs its batches here, one at a time
         self.lane_threads: int | None = getattr(indexer.embedder, "visual_threads", None)
         self.cores = os.cpu_count() or 2
-        self.split = Split(decoders=indexer.decode_workers, lanes=1)
+        # until measured, as many lanes as the session's threads fit in the cores: a slow model
+        # then uses every core from the first batch; a fast one loses nothing by it (README)
+        self.split = Split(decoders=indexer.decode_workers,
+                           lanes=max(1, self.cores // max(1, self.lane_threads or 1)))
         self.embedding: deque[tuple[list[tuple[_Hashed, Decoded]], Future[np.ndarray]]] = deque()
         self.lane_pool: ThreadPoolExecutor | None = None
         self.costs = CostMeter()

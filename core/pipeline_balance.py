@@ -13,7 +13,9 @@ cores to the other, and an extra lane costs nothing but a thread. A share just a
 whole number (within SLACK) is rounded down: one lane at 1.05 cores' worth loses 5% at
 most, a second lane would only contend.
 
-Model lanes are batches run side by side on one ONNX Runtime session (run() is
+Until the first batches are measured the indexer runs as many lanes as fit in the cores
+(measured on 2 cores: a fast int8 model indexes as fast with two lanes as with one, a
+slow fp32 one needs both from the start). Model lanes are batches run side by side on one ONNX Runtime session (run() is
 thread-safe; a session's intra-op thread count is fixed when it is created): a lane
 uses `lane_threads` cores at most.
 """
