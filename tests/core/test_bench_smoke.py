@@ -15,6 +15,7 @@ from tests.bench import (
     faces_bench,
     hash_speed,
     index_throughput,
+    ipc_cost,
     make_jpegs,
     oracle_eval,
     query_latency,
@@ -139,3 +140,8 @@ def test_ocr_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_hash_speed_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert hash_speed.main(_args(tmp_path)) == 0
     assert set(_last_line(capsys)) == {"blake2b_ms", "xxh3_ms", "both_ms", "speedup"}
+
+
+def test_ipc_cost_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ipc_cost.main(_args(tmp_path)) == 0
+    assert set(_last_line(capsys)) == {"float32_cpu_ms", "uint8_cpu_ms"}
