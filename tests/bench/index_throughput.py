@@ -130,6 +130,13 @@ def _child_e2e(job: dict) -> dict:
 
         fixed = Split(decoders=2, lanes=int(job["lanes"]))
         indexer.plan_split = lambda *a, **k: fixed  # type: ignore[assignment]
+        start = indexer._EmbedRun.__init__
+
+        def fixed_from_the_start(self, *a, **k) -> None:  # noqa: ANN001, ANN002, ANN003
+            start(self, *a, **k)
+            self.split = fixed
+
+        indexer._EmbedRun.__init__ = fixed_from_the_start  # type: ignore[method-assign]
     balance = _Lines()
     indexer_log = logging.getLogger("photolens.core.indexer")
     indexer_log.setLevel(logging.INFO)

@@ -16,6 +16,7 @@ from tests.bench import (
     hash_speed,
     index_throughput,
     ipc_cost,
+    lanes_ab,
     make_jpegs,
     oracle_eval,
     query_latency,
@@ -145,3 +146,8 @@ def test_hash_speed_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_ipc_cost_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ipc_cost.main(_args(tmp_path)) == 0
     assert set(_last_line(capsys)) == {"float32_cpu_ms", "uint8_cpu_ms"}
+
+
+def test_lanes_ab_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert lanes_ab.main(_args(tmp_path, tiny_model_dir)) == 0
+    assert set(_last_line(capsys)) == {"plan_img_s", "fixed_img_s", "plan_cores", "fixed_cores"}
