@@ -152,6 +152,7 @@ class Indexer:
         self.embedder = embedder
         self.batch_size = max(1, batch_size)
         self.decode_workers = resolve_decode_workers(decode_workers)
+        self.auto_workers = decode_workers <= 0  # the lane plan may add decoders (not to a set count)
         self.low_priority = low_priority
         self.exclude = exclude
 
@@ -365,6 +366,8 @@ class _EmbedRun:
         # videos may decode at once, memory stays bounded whatever the mix
         self.max_frames = 2 * MAX_FRAMES
         self.pool = indexer._new_pool()
+        self.pool_size = indexer.decode_workers
+        self.retired: list[ProcessPoolExecutor] = []  # smaller pools finishing their queued decodes
         # the image tower in lanes: batches run side by side on one ORT session, as many as
         # the measured costs call for (core/pipeline_balance.py); an embedder that does not
         # say its thread count (torch, test doubles) runs its batches here, one at a time
@@ -400,6 +403,8 @@ class _EmbedRun:
             self._flush(force=True)
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            for old in self.retired:
+                old.shutdown(wait=True, cancel_futures=True)
             if self.lane_pool is not None:
                 self.lane_pool.shutdown(wait=True, cancel_futures=True)
 
@@ -451,6 +456,7 @@ class _EmbedRun:
     def _after_crash(self, h: _Hashed) -> None:
         """A worker died: a fresh pool, and every queued file retried, up to a limit each."""
         self.pool = self.ix._restart_pool(self.pool)
+        self.pool_size = self.ix.decode_workers
         retry = [h] + [x for x, _ in self.inflight]
         self.inflight.clear()
         for r in retry:
@@ -493,6 +499,16 @@ class _EmbedRun:
             self.window_cpu = time.process_time()  # the first batch (session load) is not measured
         self.embedding.append((batch, self.lane_pool.submit(self._vectors_of_ready, batch)))
 
+    def _grow_pool(self, workers: int) -> None:
+        """More decode workers (a fast model waiting for decodes): new decodes go to a larger
+        pool; the old one finishes what it has queued and is shut down at the end."""
+        log.info("decode workers: %d -> %d", self.pool_size, workers)
+        old, self.pool = self.pool, self.ix._new_pool(workers)
+        old.shutdown(wait=False)
+        self.retired.append(old)
+        self.max_inflight += workers - self.pool_size
+        self.pool_size = workers
+
     def _finish_oldest(self) -> None:
         batch, fut = self.embedding.popleft()
         self._finish(batch, fut.result())
@@ -525,13 +541,15 @@ class _EmbedRun:
         self.costs.model_cpu_ms = (now - self.window_cpu) * 1000.0
         decode_ms, model_ms = self.costs.costs()
         split = plan_split(decode_ms, model_ms, self.cores, lane_threads=self.lane_threads or 1,
-                           max_decoders=self.ix.decode_workers)
+                           max_decoders=self.cores if self.ix.auto_workers else self.ix.decode_workers)
         if split != self.split:
             log.info("balance: decode %.1f ms, model %.1f core-ms a picture on %d cores: %d decoders, %d lanes",
                      decode_ms, model_ms, self.cores, split.decoders, split.lanes)
         else:
             log.debug("balance: decode %.1f ms, model %.1f core-ms a picture: unchanged", decode_ms, model_ms)
         self.split = split
+        if split.decoders > self.pool_size:
+            self._grow_pool(split.decoders)
         self.costs.reset()
         self.window_cpu = now
         self.window_batches = self.batches_done + BALANCE_EVERY_BATCHES

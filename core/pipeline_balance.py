@@ -17,7 +17,9 @@ Until the first batches are measured the indexer runs as many lanes as fit in th
 (measured on 2 cores: a fast int8 model indexes as fast with two lanes as with one, a
 slow fp32 one needs both from the start). Model lanes are batches run side by side on one ONNX Runtime session (run() is
 thread-safe; a session's intra-op thread count is fixed when it is created): a lane
-uses `lane_threads` cores at most.
+uses `lane_threads` cores at most. Decoders: the indexer grows its decode pool to the
+plan's count when its count is automatic; it never shrinks it (a blocked worker costs
+nothing).
 """
 
 from __future__ import annotations

@@ -135,3 +135,65 @@ def test_indexing_in_two_lanes_gives_the_same_vectors(tmp_path: Path, tiny_model
     assert by_two.keys() == by_one.keys()
     for name, vec in by_one.items():
         np.testing.assert_allclose(by_two[name], vec, atol=1e-6, err_msg=name)
+
+
+def test_more_decoders_when_the_plan_wants_them(tmp_path: Path, tiny_model_dir: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fast model waiting for decodes: the pool grows (decode_workers auto), nothing is lost."""
+    folder = tmp_path / "photos"
+    for i in range(40):
+        make_image(folder / f"p{i:02d}.jpg", (20 + 5 * i, 200 - 4 * i, 90), size=(80 + i, 64), seed=i)
+    ref = Library.open(tmp_path / "ref", model_path=tiny_model_dir, models_dir=tmp_path / "models")
+    ref.apply_settings(ref.settings.with_changes(batch_size=2, decode_workers=1))
+    ref.add_folder(folder)
+    assert ref.index().embedded == 40
+    expected = _vectors_by_file(ref, folder)
+    ref.close()
+
+    sizes: list[int | None] = []
+    new_pool = indexer_module.Indexer._new_pool
+
+    def spy(self: indexer_module.Indexer, workers: int | None = None):  # noqa: ANN202
+        sizes.append(workers or self.decode_workers)
+        return new_pool(self, workers)
+
+    monkeypatch.setattr(indexer_module.Indexer, "_new_pool", spy)
+    monkeypatch.setattr(indexer_module, "plan_split", lambda *a, **k: Split(decoders=3, lanes=1))
+    library = Library.open(tmp_path / "grown", model_path=tiny_model_dir, models_dir=tmp_path / "models")
+    library.apply_settings(library.settings.with_changes(batch_size=2, decode_workers=0))
+    library.add_folder(folder)
+    report = library.index()
+    got = _vectors_by_file(library, folder)
+    library.close()
+    assert report.embedded == 40 and report.errors == 0
+    assert 3 in sizes  # the decode pool grew
+    for name, vec in expected.items():
+        np.testing.assert_allclose(got[name], vec, atol=1e-6, err_msg=name)
+
+
+def test_a_set_decoder_count_is_kept(tmp_path: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes: list[int | None] = []
+    new_pool = indexer_module.Indexer._new_pool
+
+    def spy(self: indexer_module.Indexer, workers: int | None = None):  # noqa: ANN202
+        sizes.append(workers)
+        return new_pool(self, workers)
+
+    monkeypatch.setattr(indexer_module.Indexer, "_new_pool", spy)
+    asked: list[object] = []
+
+    def plan(*a: object, **k: object) -> Split:
+        asked.append(k.get("max_decoders"))
+        return Split(decoders=min(3, int(k["max_decoders"])), lanes=1)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(indexer_module, "plan_split", plan)
+    folder = tmp_path / "photos"
+    for i in range(24):
+        make_image(folder / f"p{i:02d}.jpg", (10 * i, 90, 200 - 5 * i), seed=i)
+    library = Library.open(tmp_path / "set", model_path=tiny_model_dir, models_dir=tmp_path / "models")
+    library.apply_settings(library.settings.with_changes(batch_size=2, decode_workers=1))
+    library.add_folder(folder)
+    assert library.index().embedded == 24
+    library.close()
+    assert asked and set(asked) == {1}
+    assert 3 not in sizes and 2 not in sizes
