@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,8 @@ from .errors import DecodeError
 from .media.hashing import content_hashes, is_legacy
 from .media.metadata import MediaMeta, read_media_metadata
 from .media.video import MAX_FRAMES, sample_times
-from .media.workers import DecodedFrames, DecodeJob, decode_for_model, init_worker
+from .media.workers import DecodedFrames, DecodeJob, decode_timed, init_worker
+from .pipeline_balance import CostMeter, Split, plan_split
 from .progress import Controls, IndexProgress, ProgressCallback, RateMeter
 from .scanner import ScanPlan, plan_folder
 from .vectors import VectorStore
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 15.0
+FIRST_BALANCE_BATCHES = 3  # measured after the first batch (its session load excluded), then re-planned
+BALANCE_EVERY_BATCHES = 8
 HASH_WORKERS = 1  # hashing + metadata (crash-isolated); 2 measured no better (README, Performance)
 MAX_CRASHES_PER_FILE = 2
 
@@ -149,6 +152,7 @@ class Indexer:
         self.embedder = embedder
         self.batch_size = max(1, batch_size)
         self.decode_workers = resolve_decode_workers(decode_workers)
+        self.auto_workers = decode_workers <= 0  # the lane plan may add decoders (not to a set count)
         self.low_priority = low_priority
         self.exclude = exclude
 
@@ -338,6 +342,8 @@ class _EmbedRun:
     decodes run in the worker processes, a bounded number ahead; finished decodes are
     embedded in batches and committed with the files' metadata in one transaction."""
 
+    concurrent_embeds = True  # batches may run in lanes beside this thread (not on a cluster)
+
     def __init__(self, indexer: Indexer, report: IndexReport, emit: ProgressCallback, controls: Controls,
                  total: int, phase: str = "index"):
         self.ix = indexer
@@ -349,7 +355,7 @@ class _EmbedRun:
         self.total, self.done, self.error_count = total, 0, 0
         self.meter = RateMeter()
         self.last_save = time.monotonic()
-        self.inflight: deque[tuple[_Hashed, Future[Decoded | str]]] = deque()
+        self.inflight: deque[tuple[_Hashed, Future[tuple[Decoded | str, float]]]] = deque()
         self.waiting: dict[str, list[_Hashed]] = {}  # same content queued twice: embed once
         self.ready: list[tuple[_Hashed, Decoded]] = []
         self.committed: list[FileDone] = []
@@ -360,6 +366,23 @@ class _EmbedRun:
         # videos may decode at once, memory stays bounded whatever the mix
         self.max_frames = 2 * MAX_FRAMES
         self.pool = indexer._new_pool()
+        self.pool_size = indexer.decode_workers
+        self.retired: list[ProcessPoolExecutor] = []  # smaller pools finishing their queued decodes
+        # the image tower in lanes: batches run side by side on one ORT session, as many as
+        # the measured costs call for (core/pipeline_balance.py); an embedder that does not
+        # say its thread count (torch, test doubles) runs its batches here, one at a time
+        self.lane_threads: int | None = getattr(indexer.embedder, "visual_threads", None)
+        self.cores = os.cpu_count() or 2
+        # until measured, as many lanes as the session's threads fit in the cores: a slow model
+        # then uses every core from the first batch; a fast one loses nothing by it (README)
+        self.split = Split(decoders=indexer.decode_workers,
+                           lanes=max(1, self.cores // max(1, self.lane_threads or 1)))
+        self.embedding: deque[tuple[list[tuple[_Hashed, Decoded]], Future[np.ndarray]]] = deque()
+        self.lane_pool: ThreadPoolExecutor | None = None
+        self.costs = CostMeter()
+        self.batches_done = 0
+        self.window_cpu: float | None = None  # process CPU time when the measuring window began
+        self.window_batches = FIRST_BALANCE_BATCHES
 
     def run(self, hashed: Iterable[_Hashed]) -> None:
         try:
@@ -380,6 +403,10 @@ class _EmbedRun:
             self._flush(force=True)
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            for old in self.retired:
+                old.shutdown(wait=True, cancel_futures=True)
+            if self.lane_pool is not None:
+                self.lane_pool.shutdown(wait=True, cancel_futures=True)
 
     # -- routing -----------------------------------------------------------------------------
     def _route(self, h: _Hashed) -> None:
@@ -402,7 +429,7 @@ class _EmbedRun:
             self._submit(h)
 
     def _submit(self, h: _Hashed) -> None:
-        self.inflight.append((h, self.pool.submit(decode_for_model, DecodeJob(h.file.path, self.config))))
+        self.inflight.append((h, self.pool.submit(decode_timed, DecodeJob(h.file.path, self.config))))
 
     def _queue_full(self) -> bool:
         return (len(self.inflight) >= self.max_inflight
@@ -414,10 +441,11 @@ class _EmbedRun:
         while self.inflight and (wait_all or wait_one or self.inflight[0][1].done()):
             h, fut = self.inflight.popleft()
             try:
-                result = fut.result()
+                result, cpu_ms = fut.result()
             except BrokenProcessPool:
                 self._after_crash(h)
                 continue
+            self.costs.add_decode(cpu_ms)
             if isinstance(result, str):
                 self._fail_with_twins(h, result)
             else:
@@ -428,6 +456,7 @@ class _EmbedRun:
     def _after_crash(self, h: _Hashed) -> None:
         """A worker died: a fresh pool, and every queued file retried, up to a limit each."""
         self.pool = self.ix._restart_pool(self.pool)
+        self.pool_size = self.ix.decode_workers
         retry = [h] + [x for x, _ in self.inflight]
         self.inflight.clear()
         for r in retry:
@@ -447,6 +476,8 @@ class _EmbedRun:
     def _flush(self, force: bool = False) -> None:
         if self.ready and (force or sum(_count(px) for _, px in self.ready) >= self._embed_at()):
             self._embed_ready()
+        while self.embedding and (force or self.embedding[0][1].done()):
+            self._finish_oldest()
         if self.committed or self.errors:
             self._commit()
         if self.ix.vectors.dirty and time.monotonic() - self.last_save > SAVE_EVERY_S:
@@ -454,10 +485,38 @@ class _EmbedRun:
             self.last_save = time.monotonic()
 
     def _embed_ready(self) -> None:
-        """The image tower over every decoded picture and frame; their twins share the result."""
-        vecs = self._vectors_of_ready()
+        """The image tower over every decoded picture and frame: here, or in a lane when the
+        embedder runs batches side by side (at most `lanes` at once: the oldest is waited for)."""
+        batch, self.ready = self.ready, []
+        if not (self.concurrent_embeds and self.lane_threads):
+            self._finish(batch, self._vectors_of_ready(batch))
+            return
+        while len(self.embedding) >= self.split.lanes:
+            self._finish_oldest()
+        if self.lane_pool is None:
+            self.lane_pool = ThreadPoolExecutor(max_workers=self.cores, thread_name_prefix="embed-lane")
+        if self.window_cpu is None and self.batches_done:
+            self.window_cpu = time.process_time()  # the first batch (session load) is not measured
+        self.embedding.append((batch, self.lane_pool.submit(self._vectors_of_ready, batch)))
+
+    def _grow_pool(self, workers: int) -> None:
+        """More decode workers (a fast model waiting for decodes): new decodes go to a larger
+        pool; the old one finishes what it has queued and is shut down at the end."""
+        log.info("decode workers: %d -> %d", self.pool_size, workers)
+        old, self.pool = self.pool, self.ix._new_pool(workers)
+        old.shutdown(wait=False)
+        self.retired.append(old)
+        self.max_inflight += workers - self.pool_size
+        self.pool_size = workers
+
+    def _finish_oldest(self) -> None:
+        batch, fut = self.embedding.popleft()
+        self._finish(batch, fut.result())
+
+    def _finish(self, batch: list[tuple[_Hashed, Decoded]], vecs: np.ndarray) -> None:
+        """Commit-ready results of an embedded batch; their twins share them."""
         at = 0
-        for h, px in self.ready:
+        for h, px in batch:
             assert h.hash is not None and h.meta is not None
             if isinstance(px, DecodedFrames):
                 frames = tuple(zip(px.frame_ms, vecs[at : at + len(px.frame_ms)], strict=True))
@@ -467,16 +526,41 @@ class _EmbedRun:
             at += _count(px)
             for twin in self.waiting.pop(h.hash, [])[1:]:
                 self.committed.append(FileDone(twin.file.id, h.hash, twin.meta or h.meta, None))
-        self.report.embedded += len(self.ready)
-        self.ready.clear()
+        self.report.embedded += len(batch)
+        self.batches_done += 1
+        if self.window_cpu is not None:
+            self._measure(at)
+
+    def _measure(self, pictures: int) -> None:
+        """Model cost = CPU of this process (lanes, ORT threads, commits) per picture embedded
+        in the window; decode cost = the workers' own CPU per picture. Re-planned per window."""
+        self.costs.add_model(0.0, pictures)
+        if self.batches_done < self.window_batches or self.window_cpu is None:
+            return
+        now = time.process_time()
+        self.costs.model_cpu_ms = (now - self.window_cpu) * 1000.0
+        decode_ms, model_ms = self.costs.costs()
+        split = plan_split(decode_ms, model_ms, self.cores, lane_threads=self.lane_threads or 1,
+                           max_decoders=self.cores if self.ix.auto_workers else self.ix.decode_workers)
+        if split != self.split:
+            log.info("balance: decode %.1f ms, model %.1f core-ms a picture on %d cores: %d decoders, %d lanes",
+                     decode_ms, model_ms, self.cores, split.decoders, split.lanes)
+        else:
+            log.debug("balance: decode %.1f ms, model %.1f core-ms a picture: unchanged", decode_ms, model_ms)
+        self.split = split
+        if split.decoders > self.pool_size:
+            self._grow_pool(split.decoders)
+        self.costs.reset()
+        self.window_cpu = now
+        self.window_batches = self.batches_done + BALANCE_EVERY_BATCHES
 
     def _embed_at(self) -> int:
         """Decoded pictures and frames that make a batch for the image tower."""
         return self.ix.batch_size
 
-    def _vectors_of_ready(self) -> np.ndarray:
-        """One vector per picture and frame in `ready`, in order."""
-        return self.ix._embed(np.concatenate([_stack(px) for _, px in self.ready]))
+    def _vectors_of_ready(self, batch: list[tuple[_Hashed, Decoded]]) -> np.ndarray:
+        """One vector per picture and frame of `batch`, in order (may run in a lane thread)."""
+        return self.ix._embed(np.concatenate([_stack(px) for _, px in batch]))
 
     def _commit(self) -> None:
         if self.errors:

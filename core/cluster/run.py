@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import ClusterError
-from ..indexer import _EmbedRun, _Hashed, _stack
+from ..indexer import Decoded, _EmbedRun, _Hashed, _stack
 from ..media.workers import DecodedFrames
 
 log = logging.getLogger(__name__)
@@ -115,14 +115,16 @@ class ClusterEmbedRun(_EmbedRun):
     def _embed_at(self) -> int:
         return self.stage.window if self.ships else super()._embed_at()
 
-    def _vectors_of_ready(self) -> np.ndarray:
+    concurrent_embeds = False  # the cluster's own stages run the batches
+
+    def _vectors_of_ready(self, batch: list[tuple[_Hashed, Decoded]]) -> np.ndarray:
         if not self.ships:  # the cluster embedded them already
-            return np.concatenate([_stack(px) for _, px in self.ready])
+            return np.concatenate([_stack(px) for _, px in batch])
         jobs = [ClusterJob(h.hash, pixels=_stack(px),
                            frame_ms=px.frame_ms if isinstance(px, DecodedFrames) else None)
-                for h, px in self.ready if h.hash is not None]
+                for h, px in batch if h.hash is not None]
         got = {r.key: r for r in self.stage.run(jobs)}
         try:
-            return np.concatenate([got[h.hash or ""].vectors for h, _ in self.ready])
+            return np.concatenate([got[h.hash or ""].vectors for h, _ in batch])
         except KeyError as exc:
             raise ClusterError(f"the cluster returned no vectors for {len(jobs) - len(got)} pictures") from exc

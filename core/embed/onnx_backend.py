@@ -165,6 +165,11 @@ class OnnxEmbedder:
         return self._config
 
     @property
+    def visual_threads(self) -> int:
+        """The image tower's intra-op threads (the indexer runs batches side by side on it)."""
+        return self._visual._threads
+
+    @property
     def tokenizer(self) -> ClipTokenizer:
         with self._tok_lock:
             if self._tokenizer is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,3 +57,11 @@ def decode_for_model(job: DecodeJob) -> np.ndarray | DecodedFrames | str:
         return str(exc)
     except Exception as exc:  # anything else a hostile file provokes, as text
         return f"cannot decode {'video' if video else 'image'}: {type(exc).__name__}: {exc}"
+
+
+def decode_timed(job: DecodeJob) -> tuple[np.ndarray | DecodedFrames | str, float]:
+    """decode_for_model and the CPU milliseconds it took in this worker (the indexer balances
+    decoding against the model by it: core/pipeline_balance.py)."""
+    t0 = time.process_time()
+    result = decode_for_model(job)
+    return result, (time.process_time() - t0) * 1000.0

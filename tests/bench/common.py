@@ -14,7 +14,8 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -135,6 +136,147 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+@dataclass
+class Repeated:
+    """The runs of one measurement, repeated until the last two agreed (or it gave up)."""
+
+    key: str
+    runs: list[dict]
+    stable: bool
+    tolerance: float
+
+    @property
+    def values(self) -> list[float]:
+        return [float(r[self.key]) for r in self.runs]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    def median_run(self) -> dict:
+        """The run whose figure is the median (the lower middle one for an even count)."""
+        ordered = sorted(self.runs, key=lambda r: float(r[self.key]))
+        return ordered[(len(ordered) - 1) // 2]
+
+    def describe(self, digits: int = 1) -> str:
+        v = self.values
+        spread = f"{min(v):.{digits}f}-{max(v):.{digits}f}"
+        if len(v) == 1:
+            return f"{v[0]:.{digits}f} (1 run)"
+        agreed = (f"last two within {self.tolerance:.0%}" if self.stable
+                  else f"COULD NOT get two runs within {self.tolerance:.0%}")
+        return f"median {self.median:.{digits}f} (range {spread}, {len(v)} runs, {agreed})"
+
+
+def repeat_until_stable(run: Callable[[], dict], key: str, *, tolerance: float = 0.10, max_runs: int = 5,
+                        min_runs: int = 2, label: str = "") -> Repeated:
+    """Run `run` until two consecutive results of `key` agree within `tolerance` (relative to
+    the larger), at most `max_runs` times; each result is printed as it comes."""
+    runs: list[dict] = []
+    stable = False
+    while len(runs) < max_runs:
+        runs.append(run())
+        value = float(runs[-1][key])
+        print(f"    {label} run {len(runs)}: {key}={value:.2f} (load {_loadavg()})", flush=True)
+        if len(runs) >= max(2, min_runs):
+            a, b = float(runs[-2][key]), value
+            if abs(a - b) <= tolerance * max(abs(a), abs(b), 1e-12):
+                stable = True
+                break
+    if not stable and max_runs > 1:
+        print(f"    {label}: could not get two consecutive runs within {tolerance:.0%} after {len(runs)} runs",
+              flush=True)
+    return Repeated(key, runs, stable or max_runs <= 1, tolerance)
+
+
+class TreeCpu:
+    """CPU time of this process and every process below it (worker pools, their forkserver),
+    sampled from /proc in a thread (Linux): a worker's last < `every` s before it exits is
+    missed. Also the whole machine's busy share over the same interval (other load)."""
+
+    def __init__(self, every: float = 0.05):
+        import threading
+
+        self.every = every
+        self._seen: dict[int, float] = {}
+        self._start: dict[int, float] = {}
+        self.series: list[tuple[float, float]] = []  # (perf_counter, tree CPU s since start)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._tick = os.sysconf("SC_CLK_TCK")
+
+    def _procs(self) -> dict[int, tuple[int, float]]:
+        out: dict[int, tuple[int, float]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                raw = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = raw[raw.rindex(")") + 2:].split()
+            out[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / self._tick)
+        return out
+
+    def _tree(self) -> dict[int, float]:
+        procs = self._procs()
+        root = os.getpid()
+        kids: dict[int, list[int]] = {}
+        for pid, (ppid, _) in procs.items():
+            kids.setdefault(ppid, []).append(pid)
+        out, todo = {}, [root]
+        while todo:
+            pid = todo.pop()
+            if pid in procs:
+                out[pid] = procs[pid][1]
+            todo.extend(kids.get(pid, []))
+        return out
+
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        parts = [float(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = parts[3] + (parts[4] if len(parts) > 4 else 0.0)
+        return sum(parts), idle
+
+    def _sample(self) -> None:
+        for pid, cpu in self._tree().items():
+            self._seen[pid] = max(cpu, self._seen.get(pid, 0.0))
+        self.series.append((time.perf_counter(), self._total()))
+
+    def _total(self) -> float:
+        return sum(cpu - self._start.get(pid, 0.0) for pid, cpu in self._seen.items())
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self._sample()
+
+    def cpu_between(self, t0: float, t1: float) -> float:
+        """Tree CPU seconds between two perf_counter times (linear between samples)."""
+        import numpy as np
+
+        ts, cs = zip(*self.series, strict=True)
+        return float(np.interp(t1, ts, cs) - np.interp(t0, ts, cs))
+
+    def __enter__(self) -> TreeCpu:
+        self._start = self._tree()
+        self._seen = dict(self._start)
+        self._machine0 = self._machine()
+        self._wall0 = time.perf_counter()
+        self.series.append((self._wall0, 0.0))
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self.wall_s = time.perf_counter() - self._wall0
+        self.cpu_s = self._total()
+        total1, idle1 = self._machine()
+        total0, idle0 = self._machine0
+        self.machine_busy = 1.0 - (idle1 - idle0) / (total1 - total0) if total1 > total0 else float("nan")
+
+
 class Stopwatch:
     """with Stopwatch() as t: ...; t.s is the elapsed wall time in seconds."""
 
@@ -186,6 +328,26 @@ def ensure_vitb32(cache_dir: Path, *, int8: bool = True) -> Path:
     model = open_clip.create_model("ViT-B-32", pretrained=None)
     t0 = time.perf_counter()
     export_model(model, out, name="ViT-B-32", quantize_visual=int8, quantize_textual=int8)
+    print(f"exported in {time.perf_counter() - t0:.0f} s", flush=True)
+    return out
+
+
+def ensure_rclip_like(cache_dir: Path) -> Path:
+    """rclip's model family at its cost: open_clip ViT-B-32-256, fp32 towers, 256 px, random
+    weights; exported once and cached (the "rclip-like same-model" comparison)."""
+    out = Path(cache_dir) / "models" / "ViT-B-32-256-fp32"
+    if (out / "config.json").is_file():
+        return out
+    import open_clip
+    import torch
+
+    from photolens.core.embed.export import export_model
+
+    print(f"exporting random-init ViT-B-32-256 (fp32) to {out} (once) ...", flush=True)
+    torch.manual_seed(0)
+    model = open_clip.create_model("ViT-B-32-256", pretrained=None)
+    t0 = time.perf_counter()
+    export_model(model, out, name="ViT-B-32-256", quantize_visual=False, quantize_textual=False)
     print(f"exported in {time.perf_counter() - t0:.0f} s", flush=True)
     return out
 

@@ -1,29 +1,38 @@
-"""Indexing throughput on 12-megapixel JPEGs: model only, end to end, and a naive pipeline.
+"""Indexing throughput on 12-megapixel photo-like JPEGs: our pipeline against naive ones.
 
-Side by side, on the same generated files (tests/bench/make_jpegs.py):
+On the same files (tests/bench/make_jpegs.py: real photos blended to 12 MP, ~2.8 MB),
+each measurement in its own child process, repeated until two consecutive runs agree
+within 10% (or it says it could not), medians with their range:
 
-(a) model only: the ONNX visual tower (int8 ViT-B-32, random weights: same cost as real
-    ones) on pre-decoded, preprocessed batches;
-(b) end to end: `Library.open` + `add_folder` + `index()` on a fresh library: scan, hash,
-    metadata, decode in worker processes (JPEG draft mode), batched embedding, commits
-    and the vector index, exactly what `photolens index` runs;
-(c) naive: what a straightforward script does: torch fp32 open_clip ViT-B-32, full-size
-    PIL decode, open_clip's preprocess, one image at a time, no overlap.
-
-Each measurement runs in its own child process (no thread pools shared between ORT and
-torch, a clean peak-memory reading). Variations of the engine's knobs (decode workers,
-batch size, ORT intra-op threads via PHOTOLENS_THREADS, and a prototype of ORT without
-thread spinning) are measured too, and the best is reported.
+(a) the default model (int8 ViT-B-32, 224 px, random weights: same cost as real ones):
+    - model only: the image tower on pre-decoded batches, and each stage's CPU cost per
+      picture on one core (decode, hash, metadata, the model with one thread);
+    - end to end: `Library.open` + `add_folder` + `index()` on a fresh library, the CLIP
+      pass only (faces and text off): scan, hash, metadata, decode in worker processes,
+      the image tower in lanes (core/pipeline_balance.py), commits, the vector index;
+      the steady rate (the middle half of the pass: between the commits at 1/4 and 3/4 of
+      the files) and the whole call (start-up and the vocabulary bank included), with the
+      CPU of the whole process tree (cores used) and the share of the per-picture CPU
+      limit (cores / CPU per picture) it reaches;
+    - naive: torch fp32 open_clip ViT-B-32, full-size PIL decode, open_clip's preprocess,
+      one picture at a time, no overlap.
+(b) rclip-like, the same model on both sides: open_clip ViT-B-32-256 fp32 at 256 px
+    (rclip's model family), our pipeline against the naive one-at-a-time torch loop.
+(c) analyzers: the default model end to end with faces, text in pictures and places on:
+    the first pass (the CLIP pass, until the pictures are searchable) and the whole run.
 
     python tests/bench/index_throughput.py [--quick] [--model-path DIR] [--json FILE]
 
 The last line is `e2e_img_s=... model_only_img_s=... naive_img_s=... speedup_vs_naive=...
-e2e_share_of_model_only=...` (engine defaults; the best variation is printed above it).
+e2e_share_of_model_only=... rclip_like_e2e_img_s=... rclip_like_naive_img_s=...
+rclip_like_speedup=... cpu_cores_used=... share_of_cpu_limit=... first_pass_img_s=...
+with_analyzers_img_s=...` (medians).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -36,12 +45,15 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.bench.common import (  # noqa: E402
     REPO,
+    Repeated,
+    TreeCpu,
     base_parser,
     end_state,
-    ensure_vitb32,
+    ensure_rclip_like,
     machine_info,
     memory_mib,
     print_machine,
+    repeat_until_stable,
     resolve_model,
     tiny_clip_model,
     write_json,
@@ -52,21 +64,6 @@ CHILD_TAG = "BENCH_CHILD_RESULT "
 
 
 # -- children: each measurement in a fresh process ---------------------------------------------------
-def _no_spin_patch() -> None:
-    """Prototype: ORT intra-op threads block instead of spin-waiting between ops."""
-    import onnxruntime as ort
-
-    base = ort.InferenceSession
-
-    class NoSpinSession(base):  # type: ignore[misc, valid-type]
-        def __init__(self, path, sess_options=None, providers=None, **kw):  # noqa: ANN001
-            sess_options = sess_options or ort.SessionOptions()
-            sess_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            super().__init__(path, sess_options=sess_options, providers=providers, **kw)
-
-    ort.InferenceSession = NoSpinSession
-
-
 def _child_model_only(job: dict) -> dict:
     import numpy as np
 
@@ -76,85 +73,118 @@ def _child_model_only(job: dict) -> dict:
     from photolens.core.media.metadata import read_metadata
     from photolens.core.media.workers import DecodeJob, decode_for_model
 
-    if job.get("no_spin"):
-        _no_spin_patch()
     folder = ModelFolder.load(Path(job["model"]))
-    emb = OnnxEmbedder(folder, threads=job["threads"] or None, device="cpu", cache_dir=Path(job["ort_cache"]))
     files = job["files"]
-    # the per-image CPU cost of everything but the model, on one core (serial)
-    t0 = time.perf_counter()
+    # each stage's CPU per picture on one core (serial)
+    t0 = time.process_time()
     for f in files:
         content_hash(f)
-    hash_ms = (time.perf_counter() - t0) / len(files) * 1000
-    t0 = time.perf_counter()
+    hash_ms = (time.process_time() - t0) / len(files) * 1000
+    t0 = time.process_time()
     for f in files:
         read_metadata(f)
-    meta_ms = (time.perf_counter() - t0) / len(files) * 1000
-    t0 = time.perf_counter()
+    meta_ms = (time.process_time() - t0) / len(files) * 1000
+    t0 = time.process_time()
     decoded = [decode_for_model(DecodeJob(f, folder.config)) for f in files]
-    decode_ms = (time.perf_counter() - t0) / len(files) * 1000
+    decode_ms = (time.process_time() - t0) / len(files) * 1000
     bad = [d for d in decoded if isinstance(d, str)]
     if bad:
         raise RuntimeError(f"decode failed: {bad[0]}")
     pool = np.stack(decoded)
     batch = job["batch"]
-    emb.embed_pixels(pool[:batch] if len(pool) >= batch else np.resize(pool, (batch, *pool.shape[1:])))  # warm-up
-    n_target = max(job["images"], 3 * batch)
-    done, lat = 0, []
-    start = time.perf_counter()
-    while done < n_target:
-        idx = [(done + i) % len(pool) for i in range(batch)]
-        t = time.perf_counter()
-        emb.embed_pixels(pool[idx])
-        lat.append(time.perf_counter() - t)
-        done += batch
-    wall = time.perf_counter() - start
-    return {
-        "img_s": done / wall, "images": done, "batch": batch, "threads": job["threads"] or os.cpu_count(),
-        "batch_ms": 1000 * sorted(lat)[len(lat) // 2], "decode_ms": decode_ms, "hash_ms": hash_ms,
-        "meta_ms": meta_ms, "peak_rss_mib": memory_mib().get("VmHWM", 0.0),
-    }
+
+    def rate(threads: int) -> tuple[float, float]:
+        emb = OnnxEmbedder(folder, threads=threads, device="cpu", cache_dir=Path(job["ort_cache"]))
+        emb.embed_pixels(np.resize(pool, (batch, *pool.shape[1:])))  # warm-up (session load)
+        done, n_target = 0, max(job["images"], 3 * batch)
+        start, cpu0 = time.perf_counter(), time.process_time()
+        while done < n_target:
+            emb.embed_pixels(pool[[(done + i) % len(pool) for i in range(batch)]])
+            done += batch
+        return done / (time.perf_counter() - start), (time.process_time() - cpu0) / done * 1000
+
+    one_rate, model_ms = rate(1)
+    all_rate, _ = rate(os.cpu_count() or 1)
+    return {"img_s": all_rate, "one_thread_img_s": one_rate, "model_ms": model_ms, "decode_ms": decode_ms,
+            "hash_ms": hash_ms, "meta_ms": meta_ms, "batch": batch, "peak_rss_mib": memory_mib().get("VmHWM", 0.0)}
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 def _child_e2e(job: dict) -> dict:
-    if job["threads"]:
+    os.environ.pop("PHOTOLENS_THREADS", None)
+    if job.get("threads"):
         os.environ["PHOTOLENS_THREADS"] = str(job["threads"])
-    else:
-        os.environ.pop("PHOTOLENS_THREADS", None)
-    if job.get("no_spin"):
-        _no_spin_patch()
     from photolens.core.library import Library
 
+    if job.get("lanes"):  # a variation: this many image-tower lanes whatever the measured costs
+        from photolens.core import indexer
+        from photolens.core.pipeline_balance import Split
+
+        fixed = Split(decoders=2, lanes=int(job["lanes"]))
+        indexer.plan_split = lambda *a, **k: fixed  # type: ignore[assignment]
+        start = indexer._EmbedRun.__init__
+
+        def fixed_from_the_start(self, *a, **k) -> None:  # noqa: ANN001, ANN002, ANN003
+            start(self, *a, **k)
+            self.split = fixed
+
+        indexer._EmbedRun.__init__ = fixed_from_the_start  # type: ignore[method-assign]
+    balance = _Lines()
+    indexer_log = logging.getLogger("photolens.core.indexer")
+    indexer_log.setLevel(logging.INFO)
+    indexer_log.addHandler(balance)
     data = Path(tempfile.mkdtemp(prefix="lib-", dir=job["tmp"]))
     try:
         if job.get("ort_seed"):  # the optimised graph a second run finds (first run: +graph optimisation)
             shutil.copytree(job["ort_seed"], data / "ort-cache" / job["ort_name"])
-        t0 = time.perf_counter()
         lib = Library.open(data, model_path=job["model"], models_dir=data / "models")
-        settings = lib.settings.with_changes(batch_size=job["batch"], decode_workers=job["workers"])
+        analyzers = bool(job.get("analyzers"))
+        settings = lib.settings.with_changes(batch_size=job["batch"], decode_workers=job["workers"],
+                                             faces=analyzers, ocr=analyzers)
         lib.save_settings(settings)
         lib.add_folder(job["folder"])
-        open_s = time.perf_counter() - t0
         events: list[tuple[float, str, int]] = []
 
         def progress(p) -> None:  # noqa: ANN001
             events.append((time.perf_counter(), p.phase, p.done))
 
-        t0 = time.perf_counter()
-        report = lib.index(progress=progress)
-        wall = time.perf_counter() - t0
-        t_close = time.perf_counter()
+        with TreeCpu() as cpu:
+            t0 = time.perf_counter()
+            report = lib.index(progress=progress)
+            wall = time.perf_counter() - t0
         lib.close()
-        close_s = time.perf_counter() - t_close
         idx = [(t, d) for t, ph, d in events if ph == "index"]
-        first_commit_s = idx[0][0] - t0 if idx else float("nan")
-        steady = (idx[-1][1] - idx[0][1]) / (idx[-1][0] - idx[0][0]) if len(idx) >= 2 and idx[-1][0] > idx[0][0] else float("nan")
+        first_pass_s = (idx[-1][0] - t0) if idx else wall
+        # steady: the middle half of the pass, from the commit at a quarter of the files to the
+        # one at three quarters. Outside it: start-up (the vocabulary bank, sessions), during
+        # which the workers hash everything and decode a queue's worth ahead (counted from the
+        # first commit, the rate would include that head start), the queue's drain at the
+        # end, and the analyzers after the pass.
+        n = report.embedded
+        mid = [(t, d) for t, d in idx if n / 4 <= d <= 3 * n / 4]
+        if len(mid) >= 2 and mid[-1][1] > mid[0][1]:
+            (ta, da), (tb, db) = mid[0], mid[-1]
+        else:
+            (ta, da), (tb, db) = (t0, 0), (t0 + first_pass_s, n)
+        steady_cpu = cpu.cpu_between(ta, tb)
         return {
-            "img_s": report.embedded / wall if wall > 0 else 0.0, "steady_img_s": steady, "wall_s": wall,
-            "embedded": report.embedded, "errors": report.errors, "reused": report.reused,
-            "first_commit_s": first_commit_s, "open_s": open_s, "close_s": close_s,
-            "workers": job["workers"], "batch": job["batch"], "threads": job["threads"] or os.cpu_count(),
-            "no_spin": bool(job.get("no_spin")), "peak_rss_mib": memory_mib().get("VmHWM", 0.0),
+            "img_s": (db - da) / (tb - ta) if tb > ta else 0.0, "whole_img_s": report.embedded / wall,
+            "first_commit_s": ta - t0, "steady_cores_used": steady_cpu / (tb - ta) if tb > ta else 0.0,
+            "steady_cpu_ms_per_picture": steady_cpu / max(1, db - da) * 1000, "wall_s": wall,
+            "first_pass_img_s": report.embedded / first_pass_s if first_pass_s > 0 else 0.0,
+            "first_pass_s": first_pass_s, "embedded": report.embedded, "errors": report.errors,
+            "cpu_s": cpu.cpu_s, "cores_used": cpu.cpu_s / cpu.wall_s, "machine_busy": cpu.machine_busy,
+            "cpu_ms_per_picture": cpu.cpu_s / max(1, report.embedded) * 1000,
+            "workers": job["workers"], "batch": job["batch"], "balance": balance.lines[-3:],
+            "peak_rss_mib": memory_mib().get("VmHWM", 0.0),
         }
     finally:
         shutil.rmtree(data, ignore_errors=True)
@@ -169,13 +199,14 @@ def _child_naive(job: dict) -> dict:
     if job["smoke"]:
         model, size = tiny_clip_model(), 32
     else:
-        model, size = open_clip.create_model("ViT-B-32", pretrained=None), 224
+        model = open_clip.create_model(job["arch"], pretrained=None)
+        size = int(job["size"])
     model.eval()
     preprocess = open_clip.image_transform(size, is_train=False)
     with torch.no_grad():  # one warm-up so torch's lazy initialisation is not counted
         model.encode_image(torch.zeros(1, 3, size, size))
     dec = pre = inf = 0.0
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), time.process_time()
     for path in job["files"]:
         t0 = time.perf_counter()
         image = Image.open(path).convert("RGB")
@@ -192,7 +223,7 @@ def _child_naive(job: dict) -> dict:
     return {
         "img_s": n / wall, "images": n, "decode_ms": dec / n * 1000, "preprocess_ms": pre / n * 1000,
         "model_ms": inf / n * 1000, "torch_threads": torch.get_num_threads(),
-        "peak_rss_mib": memory_mib().get("VmHWM", 0.0),
+        "cores_used": (time.process_time() - cpu0) / wall, "peak_rss_mib": memory_mib().get("VmHWM", 0.0),
     }
 
 
@@ -227,15 +258,26 @@ def _seed_ort_cache(model: Path, cache_dir: Path) -> tuple[Path, str]:
     return seed, name
 
 
-def _line(label: str, r: dict) -> str:
-    return f"  {label:<44} {r['img_s']:6.1f} img/s"
+def _e2e_line(rep: Repeated) -> str:
+    r = rep.median_run()
+    whole = sorted(x["whole_img_s"] for x in rep.runs)
+    return (f"  end to end, steady (middle half of the pass): {rep.describe()} img/s; whole index() call "
+            f"{whole[(len(whole) - 1) // 2]:.1f} img/s ({whole[0]:.1f}-{whole[-1]:.1f}: with start-up, vocabulary bank, "
+            f"hub scores)\n"
+            f"    median run: first commit after {r['first_commit_s']:.1f} s, wall {r['wall_s']:.1f} s; steady: "
+            f"{r['steady_cores_used']:.2f} cores used by the process tree ({r['steady_cpu_ms_per_picture']:.0f} "
+            f"core-ms a picture); whole call {r['cores_used']:.2f} cores; machine busy {r['machine_busy']:.0%} (all "
+            f"processes), peak RSS {r['peak_rss_mib']:.0f} MiB; balance: {r['balance'] or ['(one lane)']}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = base_parser("Indexing throughput: model only vs end to end vs naive.")
-    p.add_argument("--count", type=int, help="images for model-only and end-to-end runs (default 192; --quick 48)")
-    p.add_argument("--naive-count", type=int, help="images for the naive pipeline (default 48; --quick 16)")
-    p.add_argument("--no-variations", action="store_true", help="only the engine defaults")
+    p = base_parser("Indexing throughput: our pipeline against naive ones, default and rclip-like models.")
+    p.add_argument("--count", type=int, help="images for our pipeline (default 128; --quick 64)")
+    p.add_argument("--naive-count", type=int, help="images for the naive pipelines (default 32; --quick 12)")
+    p.add_argument("--analyzer-count", type=int, help="images for the analyzers run (default 48; --quick 16)")
+    p.add_argument("--max-runs", type=int, help="tries to get two runs within 10%% (default 5; --quick 4)")
+    p.add_argument("--no-analyzers", action="store_true", help="skip (c)")
+    p.add_argument("--no-rclip-like", action="store_true", help="skip (b)")
     p.add_argument("--child", help=__import__("argparse").SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -246,120 +288,125 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info()
     print_machine(info, "indexing throughput")
     smoke = args.smoke
-    count = args.count or (6 if smoke else 48 if args.quick else 192)
-    naive_count = args.naive_count or (3 if smoke else 16 if args.quick else 48)
+    count = args.count or (6 if smoke else 64 if args.quick else 128)
+    naive_count = args.naive_count or (3 if smoke else 12 if args.quick else 32)
+    analyzer_count = args.analyzer_count or (4 if smoke else 16 if args.quick else 48)
+    max_runs = args.max_runs or (1 if smoke else 4 if args.quick else 5)
     size = (320, 240) if smoke else SIZE
     model = resolve_model(args).resolve()
     cache = Path(args.cache_dir)
+    cores = os.cpu_count() or 1
     tmp = Path(tempfile.mkdtemp(prefix="index-bench-", dir=_mk(cache)))
+    results: dict[str, object] = {"machine": info}
     try:
-        paths = ensure_jpegs(max(count, naive_count), cache, size=size)
+        paths = ensure_jpegs(max(count, naive_count, analyzer_count), cache, size=size)
         folder = temp_photo_folder(paths[:count], tmp)
+        few = temp_photo_folder(paths[:analyzer_count], tmp)
         mean_mb = sum(p.stat().st_size for p in paths[:count]) / count / 1e6
-        print(f"model: {model}")
-        print(f"files: {count} x {size[0]}x{size[1]} JPEG q90, mean {mean_mb:.2f} MB (page cache warm)")
-        seed, ort_name = _seed_ort_cache(model, tmp)
-        pool_files = [str(p) for p in paths[: min(count, 8 if smoke else 32)]]
-
-        def model_only(batch: int, threads: int, model_dir: Path = model, no_spin: bool = False) -> dict:
-            return run_child("model_only", {
-                "model": str(model_dir), "threads": threads, "batch": batch, "images": count,
-                "files": pool_files, "ort_cache": str(tmp / "ort-mo" / model_dir.name), "no_spin": no_spin,
-            }, in_process=smoke)
-
-        def e2e(workers: int, batch: int, threads: int, no_spin: bool = False) -> dict:
-            return run_child("e2e", {
-                "model": str(model), "folder": str(folder), "workers": workers, "batch": batch, "threads": threads,
-                "tmp": str(tmp), "ort_seed": str(seed), "ort_name": ort_name, "no_spin": no_spin,
-            })
-
-        results: dict[str, object] = {"machine": info, "files": count, "mean_mb": mean_mb, "model": str(model)}
-
-        print("\n(a) model only (ONNX visual tower, pre-decoded batches):", flush=True)
-        mo_default = model_only(16, 0)
-        print(_line("batch 16, threads default", mo_default), f"(batch {mo_default['batch_ms']:.0f} ms)", flush=True)
-        print(f"  per image on one core, outside the model: decode+preprocess {mo_default['decode_ms']:.0f} ms, "
-              f"hash {mo_default['hash_ms']:.1f} ms, metadata {mo_default['meta_ms']:.1f} ms")
-        mo_runs = {"b16-tdef": mo_default}
-        if not (smoke or args.no_variations):
-            for batch in (8, 16, 32):
-                for threads in (1, 2):
-                    r = model_only(batch, threads)
-                    mo_runs[f"b{batch}-t{threads}"] = r
-                    print(_line(f"batch {batch}, {threads} thread(s)", r), flush=True)
-            r = model_only(16, 0, no_spin=True)
-            mo_runs["b16-tdef-nospin"] = r
-            print(_line("batch 16, threads default, no spinning", r), flush=True)
-            if not args.model_path and not args.quick:
-                fp32 = ensure_vitb32(cache, int8=False)
-                r = model_only(16, 0, model_dir=fp32)
-                mo_runs["fp32-b16-tdef"] = r
-                print(_line("fp32 ONNX (not quantised), batch 16", r), flush=True)
-        results["model_only"] = mo_runs
-
-        print("\n(b) end to end (Library.open + add_folder + index(), fresh library):", flush=True)
-        e2e_runs: dict[str, dict] = {}
-
-        def run_e2e(label: str, workers: int, batch: int, threads: int, no_spin: bool = False) -> dict:
-            r = e2e(workers, batch, threads, no_spin)
-            e2e_runs[label] = r
-            if r["embedded"] != count or r["errors"]:
-                print(f"  WARNING: {label}: embedded {r['embedded']}/{count}, errors {r['errors']}")
-            print(_line(label, r), f"(steady {r['steady_img_s']:.1f} img/s, wall {r['wall_s']:.1f} s, "
-                  f"first commit {r['first_commit_s']:.1f} s, peak RSS {r['peak_rss_mib']:.0f} MiB)", flush=True)
-            return r
-
+        print(f"files: {count} x {size[0]}x{size[1]} photo-like JPEG q90, mean {mean_mb:.2f} MB (page cache warm)")
         from photolens.core.config import Settings
-        from photolens.core.indexer import auto_decode_workers, visual_threads
 
-        auto_w, auto_b = auto_decode_workers(), Settings().batch_size
-        if not smoke:  # the first run in a fresh process tree pays for cold caches: not reported
-            e2e(0, auto_b, 0)
-        default = run_e2e(f"defaults (decode_workers={auto_w}, batch {auto_b}, visual threads "
-                          f"{visual_threads(auto_w)})", 0, auto_b, 0)
-        if not (smoke or args.no_variations):
-            by_workers = {w: run_e2e(f"decode_workers={w}, batch 16", w, 16, 0) for w in (1, 2)}
-            best_w = max(by_workers, key=lambda w: by_workers[w]["img_s"])
-            by_batch = {16: by_workers[best_w]}
-            for b in (8, 32):
-                by_batch[b] = run_e2e(f"decode_workers={best_w}, batch {b}", best_w, b, 0)
-            best_b = max(by_batch, key=lambda b: by_batch[b]["img_s"])
-            for threads in (1, 2, 3):
-                run_e2e(f"decode_workers={best_w}, batch {best_b}, threads={threads}", best_w, best_b, threads)
-            run_e2e("defaults + ORT no spinning (prototype)", 0, auto_b, 0, no_spin=True)
-            run_e2e(f"decode_workers={best_w}, batch {best_b}, no spinning (prototype)", best_w, best_b, 0, no_spin=True)
-        results["e2e"] = e2e_runs
-        best_label, best = max(e2e_runs.items(), key=lambda kv: kv[1]["img_s"])
+        batch = Settings().batch_size
+        results.update({"files": count, "mean_mb": mean_mb, "batch": batch})
 
-        print(f"\n(c) naive (torch fp32, full-size decode, open_clip preprocess, one at a time, {naive_count} files):",
-              flush=True)
-        naive = run_child("naive", {"files": [str(p) for p in paths[:naive_count]], "smoke": smoke}, in_process=smoke)
-        print(_line("naive", naive), f"(decode {naive['decode_ms']:.0f} ms + preprocess {naive['preprocess_ms']:.0f} ms "
-              f"+ model {naive['model_ms']:.0f} ms per image, torch threads {naive['torch_threads']}, "
-              f"peak RSS {naive['peak_rss_mib']:.0f} MiB)", flush=True)
-        results["naive"] = naive
+        def pipeline(model_dir: Path, label: str, *, files: Path = folder, analyzers: bool = False,
+                     key: str = "img_s", warm_up: bool = True) -> Repeated:
+            seed, ort_name = _seed_ort_cache(model_dir, tmp)
+            job = {"model": str(model_dir), "folder": str(files), "workers": 0, "batch": batch, "tmp": str(tmp),
+                   "ort_seed": str(seed), "ort_name": ort_name, "analyzers": analyzers}
+            if warm_up and not smoke:
+                run_child("e2e", job)  # the first run in a fresh process tree pays for cold caches: not reported
+            return repeat_until_stable(lambda: run_child("e2e", job), key, max_runs=max_runs, label=label)
 
-        cores = os.cpu_count() or 1
-        model_core_ms = cores * 1000 / mo_default["img_s"]
-        other_ms = mo_default["decode_ms"] + mo_default["hash_ms"] + mo_default["meta_ms"]
-        bound = cores * 1000 / (model_core_ms + other_ms)
-        print(f"\nCPU budget per image: model {model_core_ms:.0f} core-ms (at {cores} threads) + decode/hash/metadata "
-              f"{other_ms:.0f} core-ms -> at most {bound:.1f} img/s on {cores} cores with perfect overlap; "
-              f"defaults reach {default['img_s'] / bound:.0%} of that bound")
-        e2e_s, mo_s, naive_s = default["img_s"], mo_default["img_s"], naive["img_s"]
-        results.update({
-            "e2e_img_s": e2e_s, "model_only_img_s": mo_s, "naive_img_s": naive_s,
-            "speedup_vs_naive": e2e_s / naive_s, "e2e_share_of_model_only": e2e_s / mo_s,
-            "cpu_bound_img_s": bound, "best": {"label": best_label, **best},
-        })
-        best_mo_label, best_mo = max(mo_runs.items(), key=lambda kv: kv[1]["img_s"])
-        print(f"best end to end: {best_label}: {best['img_s']:.1f} img/s ({best['img_s'] / naive_s:.1f}x naive)")
-        print(f"best model only: {best_mo_label}: {best_mo['img_s']:.1f} img/s")
+        def naive(arch: str, px: int, label: str) -> Repeated:
+            job = {"files": [str(p) for p in paths[:naive_count]], "smoke": smoke, "arch": arch, "size": px}
+            return repeat_until_stable(lambda: run_child("naive", job, in_process=smoke), "img_s",
+                                       max_runs=max_runs, label=label)
+
+        def model_only(model_dir: Path) -> dict:
+            return run_child("model_only", {
+                "model": str(model_dir), "batch": batch, "images": min(count, 32 if smoke else 64),
+                "files": [str(p) for p in paths[: min(count, 8 if smoke else 16)]],
+                "ort_cache": str(tmp / "ort-mo" / model_dir.name)}, in_process=smoke)
+
+        def limits(mo: dict, e2e: Repeated, label: str) -> dict:
+            r = e2e.median_run()
+            stage_ms = mo["decode_ms"] + mo["hash_ms"] + mo["meta_ms"] + mo["model_ms"]
+            serial_bound = cores * 1000 / stage_ms
+            tree_bound = cores * 1000 / r["steady_cpu_ms_per_picture"]
+            print(f"  {label}: CPU per picture on one core: decode {mo['decode_ms']:.0f} ms + hash {mo['hash_ms']:.1f} "
+                  f"+ metadata {mo['meta_ms']:.1f} + model (1 thread) {mo['model_ms']:.0f} = {stage_ms:.0f} core-ms "
+                  f"-> limit {serial_bound:.1f} img/s on {cores} cores; end to end reaches "
+                  f"{e2e.median / serial_bound:.0%} of it", flush=True)
+            print(f"  {label}: measured in the run (steady): {r['steady_cpu_ms_per_picture']:.0f} core-ms a picture "
+                  f"(whole tree) -> limit {tree_bound:.1f} img/s; the median run reached {r['img_s'] / tree_bound:.0%} "
+                  f"of it ({r['steady_cores_used']:.2f} of {cores} cores)", flush=True)
+            return {"stage_ms": stage_ms, "serial_bound_img_s": serial_bound, "share_of_serial_bound": e2e.median / serial_bound,
+                    "tree_bound_img_s": tree_bound, "share_of_tree_bound": r["img_s"] / tree_bound}
+
+        print(f"\n(a) default model {model.name}, batch {batch}:", flush=True)
+        mo = model_only(model)
+        print(f"  model only: {mo['img_s']:.1f} img/s ({cores} threads), {mo['one_thread_img_s']:.1f} img/s one thread "
+              f"({mo['model_ms']:.0f} core-ms a picture)", flush=True)
+        e2e = pipeline(model, "e2e")
+        print(_e2e_line(e2e), flush=True)
+        lim = limits(mo, e2e, "default")
+        nv = naive("ViT-B-32", 224, "naive")
+        print(f"  naive (torch fp32 ViT-B-32, full decode, one at a time, {naive_count} files): {nv.describe(2)} img/s; "
+              f"ratio {e2e.median / nv.median:.2f}x", flush=True)
+        results["default"] = {"model_only": mo, "e2e": e2e.runs, "e2e_stable": e2e.stable, "naive": nv.runs,
+                              "naive_stable": nv.stable, **lim}
+
+        rc_e2e = rc_nv = None
+        if not args.no_rclip_like:
+            rc_model = model if smoke else ensure_rclip_like(cache)
+            print(f"\n(b) rclip-like, the same model on both sides: {rc_model.name} (fp32, 256 px):", flush=True)
+            rc_mo = model_only(rc_model)
+            print(f"  model only: {rc_mo['img_s']:.1f} img/s ({cores} threads), {rc_mo['one_thread_img_s']:.1f} "
+                  f"img/s one thread ({rc_mo['model_ms']:.0f} core-ms a picture)", flush=True)
+            rc_e2e = pipeline(rc_model, "rclip-like e2e")
+            print(_e2e_line(rc_e2e), flush=True)
+            rc_lim = limits(rc_mo, rc_e2e, "rclip-like")
+            rc_nv = naive("ViT-B-32-256", 256, "rclip-like naive")
+            print(f"  naive torch, same model (fp32 ViT-B-32-256, full decode, one at a time): {rc_nv.describe(2)} "
+                  f"img/s; ratio {rc_e2e.median / rc_nv.median:.2f}x", flush=True)
+            results["rclip_like"] = {"model_only": rc_mo, "e2e": rc_e2e.runs, "e2e_stable": rc_e2e.stable,
+                                     "naive": rc_nv.runs, "naive_stable": rc_nv.stable, **rc_lim}
+
+        if not args.no_analyzers:
+            print(f"\n(c) analyzers: {analyzer_count} files, default model, CLIP only against faces + text + places:",
+                  flush=True)
+            clip_only = pipeline(model, "CLIP only", files=few, key="first_pass_img_s")
+            an = pipeline(model, "all analyzers", files=few, analyzers=True, key="whole_img_s", warm_up=False)
+            for label, r in (("CLIP only", clip_only), ("every analyzer on", an)):
+                passes = ", ".join(f"{x['first_pass_img_s']:.1f}" for x in r.runs)
+                whole = ", ".join(f"{x['whole_img_s']:.2f}" for x in r.runs)
+                searchable = ", ".join(f"{x['first_pass_s']:.1f}" for x in r.runs)
+                print(f"  {label}: first pass (index() start to all pictures searchable, start-up included) "
+                      f"{passes} img/s, after {searchable} s; whole index() call {whole} img/s", flush=True)
+            results["analyzers"] = {"clip_only": clip_only.runs, "all": an.runs}
+            first_pass = sorted(x["first_pass_img_s"] for x in an.runs)[(len(an.runs) - 1) // 2]
+            with_analyzers = an.median
+        else:
+            first_pass, with_analyzers = e2e.median, float("nan")
+
+        print()
         print(end_state())
         results["end_state"] = end_state()
+        figures = {
+            "e2e_img_s": e2e.median, "model_only_img_s": mo["img_s"], "naive_img_s": nv.median,
+            "speedup_vs_naive": e2e.median / nv.median, "e2e_share_of_model_only": e2e.median / mo["img_s"],
+            "rclip_like_e2e_img_s": rc_e2e.median if rc_e2e else float("nan"),
+            "rclip_like_naive_img_s": rc_nv.median if rc_nv else float("nan"),
+            "rclip_like_speedup": rc_e2e.median / rc_nv.median if rc_e2e and rc_nv else float("nan"),
+            "cpu_cores_used": (rc_e2e or e2e).median_run()["steady_cores_used"],
+            "share_of_cpu_limit": (results["rclip_like"] if rc_e2e else results["default"])["share_of_tree_bound"],  # type: ignore[index]
+            "first_pass_img_s": first_pass,
+            "with_analyzers_img_s": with_analyzers,
+        }
+        results.update(figures)
         write_json(args.json, results)
-        print(f"e2e_img_s={e2e_s:.1f} model_only_img_s={mo_s:.1f} naive_img_s={naive_s:.2f} "
-              f"speedup_vs_naive={e2e_s / naive_s:.2f} e2e_share_of_model_only={e2e_s / mo_s:.2f}")
+        print(" ".join(f"{k}={v:.2f}" for k, v in figures.items()))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

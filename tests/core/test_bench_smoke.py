@@ -15,6 +15,8 @@ from tests.bench import (
     faces_bench,
     hash_speed,
     index_throughput,
+    ipc_cost,
+    lanes_ab,
     make_jpegs,
     oracle_eval,
     query_latency,
@@ -56,7 +58,9 @@ def test_index_throughput_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: py
     assert index_throughput.main(_args(tmp_path, tiny_model_dir)) == 0
     figures = _last_line(capsys)
     assert set(figures) == {"e2e_img_s", "model_only_img_s", "naive_img_s", "speedup_vs_naive",
-                            "e2e_share_of_model_only"}
+                            "e2e_share_of_model_only", "rclip_like_e2e_img_s", "rclip_like_naive_img_s",
+                            "rclip_like_speedup", "cpu_cores_used", "share_of_cpu_limit", "first_pass_img_s",
+                            "with_analyzers_img_s"}
     assert float(figures["e2e_img_s"]) > 0
     assert (tmp_path / "figures.json").is_file()
 
@@ -155,3 +159,13 @@ def test_gpu_bench_runs_on_the_cpu_at_toy_size(tmp_path: Path, capsys: pytest.Ca
 
     figures = json.loads((tmp_path / "gpu.json").read_text())
     assert figures["torch_fp32"]["b4"]["model_img_s"] > 0 and "ort" in figures
+
+
+def test_ipc_cost_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ipc_cost.main(_args(tmp_path)) == 0
+    assert set(_last_line(capsys)) == {"float32_cpu_ms", "uint8_cpu_ms"}
+
+
+def test_lanes_ab_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert lanes_ab.main(_args(tmp_path, tiny_model_dir)) == 0
+    assert set(_last_line(capsys)) == {"plan_img_s", "fixed_img_s", "plan_cores", "fixed_cores"}
