@@ -6,8 +6,8 @@ resize), simplejpeg (libjpeg-turbo with the same DCT scaling, into numpy), pyvip
 (`thumbnail`: shrink-on-load and resize in one call). One core, files in the page cache.
 Rounds repeat until two in a row agree within 10% for every decoder (or it says it could not).
 
-The pictures are skimage.data photos (astronaut, coffee, chelsea, rocket, ...) scaled to
-4000x3000 with fine grain added, saved at quality 92: about 3 MB each, like a phone's.
+The pictures are the benchmarks' photo-like 12-MP JPEGs (tests/bench/make_jpegs.py: real
+photos upscaled and blended with fine detail, ~2.8 MB each, cached).
 
 Usage: python tests/bench/decode_speed.py [--files 24] [--max-rounds 6]
 """
@@ -19,45 +19,21 @@ import io
 import json
 import os
 import statistics
-import tempfile
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
-from photolens.core.embed.model_files import ModelConfig
-from photolens.core.embed.preprocess import resize_and_crop
-from photolens.core.media.decode import open_image
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from photolens.core.embed.model_files import ModelConfig  # noqa: E402
+from photolens.core.embed.preprocess import resize_and_crop  # noqa: E402
+from photolens.core.media.decode import open_image  # noqa: E402
+from tests.bench.make_jpegs import DEFAULT_CACHE, ensure_jpegs  # noqa: E402
 
 SIZE = 224
-PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "retina", "hubble_deep_field", "immunohistochemistry",
-          "camera")
-
-
-def photo_like(out: Path, n: int, size: tuple[int, int] = (4000, 3000)) -> list[Path]:
-    """n photo-like JPEGs (real photos scaled up, grain added, a different crop each)."""
-    from skimage import data
-
-    out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    paths = []
-    for i in range(n):
-        name = PHOTOS[i % len(PHOTOS)]
-        pixels = getattr(data, name)()
-        if pixels.ndim == 2:
-            pixels = np.stack([pixels] * 3, axis=-1)
-        base = Image.fromarray(pixels[..., :3].astype(np.uint8))
-        w, h = base.size
-        crop = (int(w * 0.05 * (i % 3)), int(h * 0.05 * (i % 2)), w, h)
-        big = base.crop(crop).resize(size, Image.Resampling.BICUBIC)
-        grain = rng.normal(0, 6, (size[1], size[0], 1)).astype(np.float32)
-        noisy = np.clip(np.asarray(big, np.float32) + grain, 0, 255).astype(np.uint8)
-        path = out / f"photo-{i:03d}.jpg"
-        Image.fromarray(noisy).save(path, quality=92)
-        paths.append(path)
-    return paths
 
 
 def _pillow(path: Path, config: ModelConfig) -> Image.Image:
@@ -110,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=24)
     ap.add_argument("--max-rounds", type=int, default=6)
-    ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--size", type=int, nargs=2, default=(4000, 3000))
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -122,32 +98,31 @@ def main(argv: list[str] | None = None) -> int:
     except (ImportError, OSError):
         pass
     config = ModelConfig(name="bench", pretrained=None, dim=512, image_size=SIZE, context_length=77)
-    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        files = photo_like(Path(tmp), args.files, tuple(args.size))
-        mb = statistics.median(p.stat().st_size for p in files) / 1e6
-        print(f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {len(files)} photo-like JPEGs "
-              f"{args.size[0]}x{args.size[1]}, median {mb:.2f} MB; one core, page cache warm")
-        decoders = _available()
-        _round(decoders, files[:2], config)  # warm-up: imports, caches
-        rounds: list[dict[str, float]] = []
-        agreed = False
-        while len(rounds) < args.max_rounds:
-            rounds.append(_round(decoders, files, config))
-            print("round " + str(len(rounds)) + ": " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in rounds[-1].items()))
-            if len(rounds) >= 2 and all(abs(rounds[-1][n] - rounds[-2][n]) <= 0.1 * rounds[-2][n] for n in decoders):
-                agreed = True
-                break
-        if not agreed:
-            print(f"the last two of {len(rounds)} rounds did not agree within 10%: figures are noisy")
-        figures: dict[str, object] = {}
-        for name in decoders:
-            values = [r[name] for r in rounds]
-            figures[name + "_ms"] = round(statistics.median(values), 2)
-            figures[name + "_spread"] = [round(min(values), 2), round(max(values), 2)]
-            print(f"{name}: median {statistics.median(values):.1f} ms per file ({min(values):.1f}-{max(values):.1f}), "
-                  f"{len(values)} rounds")
-        figures["agreed"] = agreed
-        print(json.dumps(figures))
+    files = ensure_jpegs(args.files, args.cache_dir, size=tuple(args.size))
+    mb = statistics.median(p.stat().st_size for p in files) / 1e6
+    print(f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {len(files)} photo-like JPEGs "
+          f"{args.size[0]}x{args.size[1]}, median {mb:.2f} MB; one core, page cache warm")
+    decoders = _available()
+    _round(decoders, files[:2], config)  # warm-up: imports, caches
+    rounds: list[dict[str, float]] = []
+    agreed = False
+    while len(rounds) < args.max_rounds:
+        rounds.append(_round(decoders, files, config))
+        print("round " + str(len(rounds)) + ": " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in rounds[-1].items()))
+        if len(rounds) >= 2 and all(abs(rounds[-1][n] - rounds[-2][n]) <= 0.1 * rounds[-2][n] for n in decoders):
+            agreed = True
+            break
+    if not agreed:
+        print(f"the last two of {len(rounds)} rounds did not agree within 10%: figures are noisy")
+    figures: dict[str, object] = {}
+    for name in decoders:
+        values = [r[name] for r in rounds]
+        figures[name + "_ms"] = round(statistics.median(values), 2)
+        figures[name + "_spread"] = [round(min(values), 2), round(max(values), 2)]
+        print(f"{name}: median {statistics.median(values):.1f} ms per file ({min(values):.1f}-{max(values):.1f}), "
+              f"{len(values)} rounds")
+    figures["agreed"] = agreed
+    print(json.dumps(figures))
     return 0
 
 

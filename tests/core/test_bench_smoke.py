@@ -169,3 +169,14 @@ def test_ipc_cost_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 def test_lanes_ab_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert lanes_ab.main(_args(tmp_path, tiny_model_dir)) == 0
     assert set(_last_line(capsys)) == {"plan_img_s", "fixed_img_s", "plan_cores", "fixed_cores"}
+
+
+def test_decode_speed_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.bench import decode_speed
+
+    assert decode_speed.main(["--files", "2", "--size", "640", "480", "--max-rounds", "2",
+                              "--cache-dir", str(tmp_path)]) == 0
+    import json
+
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["pillow-draft_ms"] > 0 and "agreed" in figures
