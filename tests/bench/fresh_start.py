@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     print(end_state())
     figures["end_state"] = end_state()
     write_json(args.json, figures)
+    print(" ".join(f"{key.replace(' ', '_')}_s={value['summary']['first_s']:.3f}"  # type: ignore[index]
+                   for key, value in figures.items() if isinstance(value, dict) and "summary" in value))
     return 0
 
 

@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     print(end_state())
     write_json(args.json, {"machine": info, "items": items, "launch_s": launches, "first_query_s": firsts,
                            "other_queries_median_s": rests, "delay_ms": args.delay, "end_state": end_state()})
+    print(f"gui_window_s={median(launches):.3f} gui_first_query_s={median(firsts):.3f} "
+          f"gui_other_queries_s={median(rests):.3f}")
     return 0
 
 
