@@ -38,3 +38,13 @@ def test_a_text_search_from_the_cli_imports_no_heavy_package_it_does_not_need(tm
     assert json.loads(first), "the search found nothing"
     code, loaded = json.loads(last)
     assert code == 0 and loaded == []
+
+
+def test_the_cli_parser_loads_no_engine() -> None:
+    """`photolens --help` (0.5 s when the places command imported the library, 0.1 s without)."""
+    code = ("import sys; from photolens.core import cli; cli.build_parser();"
+            "print(sorted(m for m in ('numpy', 'onnxruntime', 'usearch', 'sqlite_utils', 'photolens.core.library')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
