@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from .errors import CatalogError
 from .media.metadata import MediaMeta
+from .sqlite_lib import Database, Migrations
 
 if TYPE_CHECKING:
     from .query.model import Filters

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .library import Library
+if TYPE_CHECKING:  # `photolens --help` must not load the engine (numpy, ONNX Runtime, the catalog)
+    from .library import Library
 
 
 def add_places(sub: argparse._SubParsersAction, open_library: Callable[..., Library]) -> None:  # noqa: SLF001

@@ -16,6 +16,8 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,24 +145,43 @@ def probe_command() -> list[str]:
     return [sys.executable, "-c", PROBE_CODE]
 
 
-def check_gui(timeout: float = 60.0) -> GuiCheck:
-    """Start Qt's platform plugin in a child process and explain any failure in one line."""
+def check_gui(timeout: float = 60.0, meanwhile: Callable[[], object] | None = None) -> GuiCheck:
+    """Start Qt's platform plugin in a child process and explain any failure in one line.
+
+    meanwhile: work to do while the child runs (the launcher imports the app: the check
+    then costs no wall time of its own on a machine with two cores or more). It runs in any
+    case, once; what it raises is raised after the child is gone."""
     if no_display():
+        if meanwhile is not None:
+            meanwhile()
         return GuiCheck(False, "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set). Run Photolens "
                                "from a desktop session, or use the command line: `photolens --help`.")
     platform = wanted_platform()
     env = {**os.environ, PROBE_ENV: "1"}
+    started_at = time.monotonic()
     try:
-        out = subprocess.run(probe_command(), capture_output=True, text=True, timeout=timeout, env=env)
+        child = subprocess.Popen(probe_command(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    except OSError as exc:
+        if meanwhile is not None:
+            meanwhile()
+        return GuiCheck(False, f"cannot start a check of Qt: {exc}", platform)
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        stdout, stderr = child.communicate(timeout=max(0.1, timeout - (time.monotonic() - started_at)))
     except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
         return GuiCheck(False, f"Qt did not start its '{platform}' platform within {timeout:.0f} s "
                                "(is the display responding?)", platform)
-    except OSError as exc:
-        return GuiCheck(False, f"cannot start a check of Qt: {exc}", platform)
-    if out.returncode == 0:
-        started = out.stdout.strip().rpartition("platform=")[2] or platform
-        return GuiCheck(True, f"Qt opens windows with the '{started}' platform", started)
-    return _explain_failure(platform, out.stderr)
+    finally:
+        if child.poll() is None:  # `meanwhile` raised
+            child.kill()
+            child.communicate()
+    if child.returncode == 0:
+        shown = stdout.strip().rpartition("platform=")[2] or platform
+        return GuiCheck(True, f"Qt opens windows with the '{shown}' platform", shown)
+    return _explain_failure(platform, stderr)
 
 
 def _explain_failure(platform: str, stderr: str) -> GuiCheck:

@@ -10,7 +10,6 @@ caught up from SQLite on open, so a kill at any moment loses no embedded work.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import sys
 import threading
@@ -31,7 +30,14 @@ from .errors import DecodeError
 from .media.hashing import content_hashes, is_legacy
 from .media.metadata import MediaMeta, read_media_metadata
 from .media.video import MAX_FRAMES, sample_times
-from .media.workers import DecodedFrames, DecodeJob, decode_timed, init_worker
+from .media.workers import (
+    DecodedFrames,
+    DecodeJob,
+    decode_timed,
+    init_worker,
+    pool_context,
+    ready,
+)
 from .pipeline_balance import CostMeter, Split, plan_split
 from .progress import Controls, IndexProgress, ProgressCallback, RateMeter
 from .scanner import ScanPlan, plan_folder
@@ -104,6 +110,23 @@ def _describe_open_error(exc: Exception) -> str:
     if isinstance(exc, Image.DecompressionBombError):
         return "image too large (decompression bomb guard)"
     return f"cannot read image: {exc}"
+
+
+def warm_image_tower(embedder: Embedder) -> None:
+    """Load the image tower in a thread while the worker pools start and the first files are
+    hashed and decoded (~0.3 s for ViT-B-32 from its cached graph, on the first picture's
+    path otherwise). The first batch waits for it under the tower's lock."""
+    warm = getattr(embedder, "warm_up", None)
+    if warm is None:
+        return
+
+    def run() -> None:
+        try:
+            warm(visual=True, textual=False)
+        except Exception as exc:  # noqa: BLE001 - the first batch meets it again and reports it
+            log.debug("image tower warm-up failed: %s", exc)
+
+    threading.Thread(target=run, name="image-tower-warm-up", daemon=True).start()
 
 
 def auto_decode_workers(cores: int | None = None) -> int:
@@ -261,6 +284,7 @@ class Indexer:
         total = self.catalog.count_pending()
         if not total:
             return
+        warm_image_tower(self.embedder)
         hashed = self._hashed_pending()
         run_class = self.embed_run or _EmbedRun
         try:
@@ -319,13 +343,12 @@ class Indexer:
         return np.concatenate([self.embedder.embed_pixels(pixels[i : i + step]) for i in range(0, len(pixels), step)])
 
     def _new_pool(self, workers: int | None = None) -> ProcessPoolExecutor:
-        method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-        return ProcessPoolExecutor(
-            max_workers=workers or self.decode_workers,
-            mp_context=multiprocessing.get_context(method),
-            initializer=init_worker,
-            initargs=(self.low_priority,),
-        )
+        count = workers or self.decode_workers
+        pool = ProcessPoolExecutor(max_workers=count, mp_context=pool_context(), initializer=init_worker,
+                                   initargs=(self.low_priority,))
+        for _ in range(count):  # the workers start now, not when the first file is ready for them
+            pool.submit(ready)
+        return pool
 
     def _restart_pool(self, pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
         log.warning("a decode worker died; restarting the worker pool")

@@ -22,6 +22,7 @@ from .analyzers import Analyzer, HubnessAnalyzer
 from .catalog import Catalog
 from .config import Settings
 from .embed.base import Embedder, l2_normalize
+from .embed.model_cache import ModelCache, drop_legacy_caches
 from .embed.model_files import QUERY_BANK_FILE, ModelFolder
 from .embed.onnx_backend import OnnxEmbedder
 from .embed.registry import resolve
@@ -77,10 +78,27 @@ class ModelSession:
         self._ships_bank: bool | None = None
         self._background: tuple[int, np.ndarray] | None = None  # (library size then, sample)
         self._guard = threading.RLock()
+        self._cache: ModelCache | None | bool = False if embedder is None else None  # False: not looked up yet
 
     # -- the model -------------------------------------------------------------------------
     def model_folder(self) -> ModelFolder:
         return resolve(self.spec.models_dir, self.spec.model, self.spec.model_path)
+
+    def model_cache(self) -> ModelCache | None:
+        """The model's cache in the models folder (optimised graphs, vocabulary vectors),
+        shared by every library on the model; None for an injected embedder, without a
+        model folder, or when the models folder can be neither written nor read."""
+        with self._guard:
+            if self._cache is False:
+                try:
+                    folder = self.model_folder()
+                except PhotolensError:
+                    self._cache = None
+                else:
+                    self._cache = ModelCache.open(self.spec.models_dir, folder)
+                if not self.spec.read_only:
+                    drop_legacy_caches(self.spec.data_dir)
+            return self._cache if isinstance(self._cache, ModelCache) else None
 
     def model_dir(self) -> Path | None:
         """The model's folder, when the embedder came from one (a test may inject its own)."""
@@ -106,8 +124,9 @@ class ModelSession:
             raise PhotolensError(f"Unknown backend {backend!r}: use 'onnx' or 'torch'")
         threads = int(os.environ.get("PHOTOLENS_THREADS", "0")) or None
         workers = resolve_decode_workers(self.spec.decode_workers)
-        cache = self.spec.data_dir / "ort-cache" / folder.config.model_id.replace("/", "_")
-        return OnnxEmbedder(folder, threads=threads, device="cpu" if device == "cpu" else None, cache_dir=cache,
+        cache = self.model_cache()
+        return OnnxEmbedder(folder, threads=threads, device="cpu" if device == "cpu" else None,
+                            cache_dir=cache.graphs_dir if cache is not None else None,
                             visual_threads=threads or visual_threads(workers))
 
     @property
@@ -162,8 +181,9 @@ class ModelSession:
     def vocabulary(self) -> Vocabulary:
         with self._guard:
             if self._vocab is None:
-                cache = None if self.spec.read_only else self.spec.data_dir / "cache"
-                self._vocab = Vocabulary(self.embedder, cache, self.model_dir())
+                cache = self.model_cache()
+                self._vocab = Vocabulary(self.embedder, cache.vectors_dir if cache is not None else None,
+                                         self.model_dir())
             return self._vocab
 
     @property

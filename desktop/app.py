@@ -7,6 +7,7 @@ import logging
 import logging.handlers
 import os
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -78,6 +79,16 @@ def app_icon() -> QIcon:
         return QIcon()
 
 
+def process_age_s() -> float | None:
+    """Seconds since this process started (Linux: /proc), for the start-up time in the log."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rpartition(")")[2].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
 def window_state_store() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "photolens", "window")
 
@@ -117,6 +128,9 @@ def _run_window(app: QApplication, data_dir: Path, args: argparse.Namespace, cra
         library.notes.insert(0, crashed)
     window = MainWindow(library, window_state_store=window_state_store())
     window.show()
+    age = process_age_s()
+    if age is not None:
+        log.info("window shown %.3f s after the process started", age)
     QTimer.singleShot(0, window.start)
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)

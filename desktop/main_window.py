@@ -61,6 +61,7 @@ from .window_dialogs import WindowDialogs
 log = logging.getLogger(__name__)
 
 RESCAN_INTERVAL_MS = 10 * 60 * 1000
+INDEX_AFTER_WARM_UP_MS = 5000  # indexing waits for the model warm-up at start, this long at most
 # While indexing, a search with few results is re-run this often, so a query typed during
 # the first run fills in as pictures arrive (a full screen is left alone: no jumping grid).
 
@@ -132,6 +133,15 @@ class MainWindow(QMainWindow):
         self.rescan_timer = QTimer(self)
         self.rescan_timer.setInterval(RESCAN_INTERVAL_MS)
         self.rescan_timer.timeout.connect(self.start_indexing)
+        # at start the model warms up first and indexing follows (the rescan would compete with
+        # it for the cores and the first query would wait for both): once the warm-up is over,
+        # or after INDEX_AFTER_WARM_UP_MS at the latest
+        self._index_after_warm_up = QTimer(self)
+        self._index_after_warm_up.setSingleShot(True)
+        self._index_after_warm_up.setInterval(INDEX_AFTER_WARM_UP_MS)
+        self._index_after_warm_up.timeout.connect(self.start_indexing)
+        self.search_worker.warmed_up.connect(self._warm_up_over)
+        self.search_worker.warm_up_failed.connect(self._warm_up_over)
         self.display.show_empty()
         self.resize(1240, 800)
         if self.state_store is not None:
@@ -200,9 +210,14 @@ class MainWindow(QMainWindow):
         if welcome and not self.library.read_only and not self.library.folders():
             QTimer.singleShot(0, self.dialogs.open_welcome)
             return
-        self.start_indexing()
         self.search_worker.warm_up()
+        self._index_after_warm_up.start()
         self.rescan_timer.start()
+
+    def _warm_up_over(self, *_args: object) -> None:
+        if self._index_after_warm_up.isActive():
+            self._index_after_warm_up.stop()
+            self.start_indexing()
 
     def start_indexing(self) -> None:
         if self.index_worker.start_indexing():
@@ -214,6 +229,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.rescan_timer.stop()
+        self._index_after_warm_up.stop()
         self.search.blockSignals(True)
         self.search_worker.shutdown()
         self.index_worker.shutdown()

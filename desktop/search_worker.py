@@ -33,8 +33,11 @@ class SearchWorker(QObject):
         super().__init__(parent)
         self.library = library
         self._runner = TaskRunner("search", 1, self)
+        self._closed = False  # after shutdown nothing new runs (the library closes next)
 
     def search(self, state: QueryState, generation: int) -> None:
+        if self._closed:
+            return
         self._runner.drop_queued()
 
         def work() -> SearchResults:
@@ -49,6 +52,8 @@ class SearchWorker(QObject):
 
     def browse(self, filters: Filters, limit: int, generation: int) -> None:
         """The library, newest first (no query: core/browse.py); answers like a search."""
+        if self._closed:
+            return
         self._runner.drop_queued()
         self._runner.submit(
             lambda: self.library.browse(filters, limit),
@@ -59,15 +64,23 @@ class SearchWorker(QObject):
 
     def warm_up(self) -> None:
         """Load the model, the vector index and the text tower before the first search."""
+        if self._closed:
+            return
+
         def work() -> None:
             self.library.search(SearchQuery(text=WARM_UP_TEXT, limit=1, suggest=True))
 
-        self._runner.submit(work, lambda _none: self.warmed_up.emit(), self.warm_up_failed.emit, name="warm-up")
+        # kept in the queue when the first query comes (it would drop it and load everything
+        # itself, after the library listing): the query then runs on a warm model
+        self._runner.submit(work, lambda _none: self.warmed_up.emit(), self.warm_up_failed.emit, name="warm-up",
+                            keep=True)
 
     @property
     def busy(self) -> bool:
         return self._runner.busy
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """No more work (an indexing run that ends during the shutdown asks for a refresh)."""
+        self._closed = True
         self._runner.cancel_all()
         return self._runner.wait(timeout_ms)

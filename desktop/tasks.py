@@ -100,30 +100,39 @@ class TaskRunner(QObject):
         self._pool.setMaxThreadCount(max(1, max_threads))
         self._pool.setObjectName(name)
         self._live: dict[_Relay, _Task] = {}
+        self._kept: set[_Relay] = set()
 
     def submit(self, fn: Callable[[], Any], on_done: DoneCallback | None = None,
-               on_error: ErrorCallback | None = None, *, name: str = "task") -> None:
+               on_error: ErrorCallback | None = None, *, name: str = "task", keep: bool = False) -> None:
+        """keep: drop_queued leaves the task in the queue (cancel_all still drops it)."""
         relay = _Relay(on_done, on_error, self._forget)
         task = _Task(fn, relay, f"{self.name}/{name}")
         self._live[relay] = task
+        if keep:
+            self._kept.add(relay)
         self._pool.start(task)
 
     def _forget(self, relay: _Relay) -> None:
         self._live.pop(relay, None)
+        self._kept.discard(relay)
 
-    def drop_queued(self) -> int:
-        """Take back tasks that have not started yet: they never run, their callbacks neither."""
+    def drop_queued(self, *, kept_too: bool = False) -> int:
+        """Take back tasks that have not started yet: they never run, their callbacks neither
+        (those submitted with keep=True stay, unless kept_too)."""
         dropped = 0
         for relay, task in list(self._live.items()):
+            if relay in self._kept and not kept_too:
+                continue
             if not task.started.is_set() and self._pool.tryTake(task):
                 self._live.pop(relay, None)
+                self._kept.discard(relay)
                 relay.deleteLater()
                 dropped += 1
         return dropped
 
     def cancel_all(self) -> None:
         """Drop queued tasks; running ones finish but their callbacks are not called."""
-        self.drop_queued()
+        self.drop_queued(kept_too=True)
         for relay in self._live:
             relay.cancelled = True
 

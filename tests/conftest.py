@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # faces and text in pictures cost a worker pool's start-up on every index run: off unless a
 # test turns them on (faces = true / ocr = true in its settings), subprocesses included
 os.environ.setdefault("PHOTOLENS_ANALYZERS", "")
+# a library opened without models_dir caches per model in the models folder
+# (core/embed/model_cache.py): one for the run, never the user's own
+if "PHOTOLENS_MODELS_DIR" not in os.environ:
+    os.environ["PHOTOLENS_MODELS_DIR"] = tempfile.mkdtemp(prefix="photolens-test-models-")
+    atexit.register(shutil.rmtree, os.environ["PHOTOLENS_MODELS_DIR"], True)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """ONNX Runtime backend: the default on CPU; needs no torch.
 
 Sessions load lazily under a lock (the text tower alone for a text query), CPU thread
-counts are fixed, and optimised graphs are cached next to the model so the second
-start skips graph optimisation. Graphs with a fixed batch of 1 (as some published packs
+counts are fixed, and optimised graphs are cached in the model's cache (cache_dir: one
+per model and ONNX Runtime version, core/embed/model_cache.py) so later starts skip graph
+optimisation. Graphs with a fixed batch of 1 (as some published packs
 have) are fed one row at a time.
 """
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 
 import numpy as np
 
@@ -28,6 +31,28 @@ class DecodedFrames:
 
     frame_ms: tuple[int, ...]
     pixels: np.ndarray  # (n, 3, H, W) float32
+
+
+# What the fork server imports once, before it forks any worker: this module (numpy,
+# Pillow, the decoders). Each worker then starts with them loaded instead of importing them
+# on its own: ~0.3 s a worker on 2 cores, before the first picture could be decoded.
+FORKSERVER_PRELOAD = ("__main__", __name__, __name__.rsplit(".", 2)[0] + ".indexer")
+
+
+def ready() -> int:
+    """A no-op task: submitted to a new pool so its workers start (and import) at once,
+    while the parent is still scanning, hashing or loading the model."""
+    return os.getpid()
+
+
+def pool_context() -> BaseContext:
+    """The start method of the worker pools: a preloaded fork server on Linux (no fork of
+    a process that runs threads), spawn elsewhere."""
+    if sys.platform.startswith("linux"):
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(list(FORKSERVER_PRELOAD))  # effective until the server starts
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 def init_worker(low_priority: bool) -> None:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .robust import median as median_of
+
 WEAK_FRACTION = 0.5  # relative_cutoff: the share of (best - typical) a result may fall below best
 TYPICAL_RANK = 100
 NO_MATCH_SPREAD = 0.02  # relative_cutoff: best barely above typical: nothing matches
@@ -43,8 +45,8 @@ def background_stats(background: np.ndarray) -> tuple[float, float] | None:
     """(median, robust sd) of a query's scores over the library sample; None if too few."""
     if len(background) < MIN_BACKGROUND:
         return None
-    median = float(np.median(background))
-    sd = _MAD_TO_SD * float(np.median(np.abs(background - median)))
+    median = median_of(background)
+    sd = _MAD_TO_SD * median_of(np.abs(background - median))
     return median, max(sd, 1e-4)
 
 

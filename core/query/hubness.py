@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..catalog import Catalog
+from .robust import median as median_of
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ class HubStats:
     def of(cls, scores: np.ndarray, size: int) -> HubStats | None:
         if len(scores) < MIN_ITEMS:
             return None
-        centre = float(np.median(scores))
-        spread = max(1.4826 * float(np.median(np.abs(scores - centre))), 1e-4)
+        centre = median_of(scores)
+        spread = max(1.4826 * median_of(np.abs(scores - centre)), 1e-4)
         return cls(centre, spread, size)
 
     @property

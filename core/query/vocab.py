@@ -2,13 +2,15 @@
 
 Used to name result clusters ("maybe you are looking for") and as the query bank for
 hubness correction: the model's own bank (query_bank.txt in its folder) when it ships one,
-else "a photo of <term>" for every term. Embeddings are cached in the data dir per model.
+else "a photo of <term>" for every term. Embeddings are cached once per model, in the models
+folder (core/embed/model_cache.py), so a new library on a known model does not embed them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from importlib import resources
 from pathlib import Path
@@ -65,11 +67,7 @@ class Vocabulary:
                     log.debug("vocabulary cache unreadable: %s", exc)
         vecs = l2_normalize(np.concatenate([self.embedder.embed_texts(texts[i : i + 64]) for i in range(0, len(texts), 64)]))
         if path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                np.save(path, vecs)
-            except OSError as exc:
-                log.debug("cannot cache vocabulary: %s", exc)
+            _save(path, vecs)
         return vecs
 
     @property
@@ -95,3 +93,17 @@ class Vocabulary:
                             texts, source = lines, "model"
                 self._bank = QueryBank(tuple(texts), self._load("bank", texts), source)
             return self._bank
+
+
+def _save(path: Path, vecs: np.ndarray) -> None:
+    """Write to a temp name and rename: a concurrent reader never sees half a file."""
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            np.save(fh, vecs)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.debug("cannot cache vocabulary: %s", exc)
+    finally:
+        tmp.unlink(missing_ok=True)

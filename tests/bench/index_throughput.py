@@ -143,9 +143,9 @@ def _child_e2e(job: dict) -> dict:
     indexer_log.addHandler(balance)
     data = Path(tempfile.mkdtemp(prefix="lib-", dir=job["tmp"]))
     try:
-        if job.get("ort_seed"):  # the optimised graph a second run finds (first run: +graph optimisation)
-            shutil.copytree(job["ort_seed"], data / "ort-cache" / job["ort_name"])
-        lib = Library.open(data, model_path=job["model"], models_dir=data / "models")
+        # the model cache a second library finds (the first: + graph optimisation, + vocabulary)
+        models = Path(job["ort_seed"]) if job.get("ort_seed") else data / "models"
+        lib = Library.open(data, model_path=job["model"], models_dir=models)
         analyzers = bool(job.get("analyzers"))
         settings = lib.settings.with_changes(batch_size=job["batch"], decode_workers=job["workers"],
                                              faces=analyzers, ocr=analyzers)
@@ -247,14 +247,17 @@ def run_child(kind: str, job: dict, *, in_process: bool = False) -> dict:
 
 # -- the benchmark -----------------------------------------------------------------------------------
 def _seed_ort_cache(model: Path, cache_dir: Path) -> tuple[Path, str]:
-    """Optimise the graphs once (as a library's first run does) and keep the result."""
+    """Optimise the graphs once (as a model's first library does) into a models folder's
+    model cache (core/embed/model_cache.py), which the e2e runs then share."""
+    from photolens.core.embed.model_cache import ModelCache
     from photolens.core.embed.model_files import ModelFolder
     from photolens.core.embed.onnx_backend import OnnxEmbedder
 
     folder = ModelFolder.load(model)
     name = folder.config.model_id.replace("/", "_")
     seed = cache_dir / "ort-seed" / f"{model.name}-{abs(hash(str(model.resolve()))) % 10**8}"
-    OnnxEmbedder(folder, device="cpu", cache_dir=seed).warm_up()
+    cache = ModelCache.open(seed, folder)
+    OnnxEmbedder(folder, device="cpu", cache_dir=cache.graphs_dir if cache else None).warm_up()
     return seed, name
 
 

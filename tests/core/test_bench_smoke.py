@@ -13,6 +13,8 @@ import pytest
 from tests.bench import (
     cli_latency,
     faces_bench,
+    fresh_start,
+    gui_launch,
     hash_speed,
     index_throughput,
     ipc_cost,
@@ -76,6 +78,18 @@ def test_cli_latency_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.
     assert cli_latency.main(_args(tmp_path, tiny_model_dir)) == 0
     figures = _last_line(capsys)
     assert float(figures["cli_search_s"]) > 0 and float(figures["cli_help_s"]) > 0
+
+
+def test_fresh_start_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert fresh_start.main(_args(tmp_path)) == 0
+    figures = _last_line(capsys)
+    assert float(figures["oracle_cached_s"]) > 0 and float(figures["oracle_not_cached_s"]) > 0
+
+
+def test_gui_launch_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert gui_launch.main(_args(tmp_path, tiny_model_dir)) == 0
+    figures = _last_line(capsys)
+    assert float(figures["gui_window_s"]) > 0 and float(figures["gui_first_query_s"]) > 0
 
 
 def test_rescan_smoke(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
