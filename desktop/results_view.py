@@ -282,6 +282,9 @@ class ResultsView(QListView):
 
     def keep_current_in_view(self) -> None:
         if self.currentIndex().isValid():
+            # the new cell size's layout first: its timer may not have run yet (under load it
+            # ran after this one, and the current item was scrolled to by the old geometry)
+            self.executeDelayedItemsLayout()
             self.scrollTo(self.currentIndex())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
