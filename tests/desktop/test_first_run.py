@@ -79,6 +79,9 @@ def test_nothing_found_within_filters_offers_to_clear_them(qtbot, window) -> Non
     type_query(qtbot, window, "green")
     when = window.filter_bar.when
     wait_results(qtbot, window, lambda: when.setCurrentIndex(when.findData("30d")))
-    assert window.empty.title.text() == "Nothing found" and window.empty.button.text() == "Clear the filters"
+    # the start-up scan may end now and run the query again ("Searching…" a moment): wait for
+    # what it settles on
+    qtbot.waitUntil(lambda: window.empty.title.text() == "Nothing found", timeout=20_000)
+    assert window.empty.button.text() == "Clear the filters"
     results = wait_results(qtbot, window, window.empty.button.click)
     assert results.hits and window.filter_bar.when.currentIndex() == 0

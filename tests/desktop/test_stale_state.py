@@ -26,7 +26,8 @@ def test_preview_is_empty_under_nothing_found(qtbot, window) -> None:  # noqa: A
     when = window.filter_bar.when
     empty = wait_results(qtbot, window, lambda: when.setCurrentIndex(when.findData("30d")))
     assert empty.hits == ()
-    assert window.empty.title.text() == "Nothing found"
+    # the start-up scan may end now and run the query again: wait for what it settles on
+    qtbot.waitUntil(lambda: window.empty.title.text() == "Nothing found", timeout=20_000)
     assert window.preview.hit is None
     assert not window.preview.buttons["open"].isVisible()
     assert not window.preview.buttons["more"].isVisible()
