@@ -12,7 +12,6 @@ it, and an unreadable one counts as nothing measured.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic_file import write_atomic
 from .embed.base import Embedder
 from .embed.model_files import ModelFolder
 
@@ -102,14 +102,10 @@ def record_speed(models_dir: Path, model_id: str, img_s: float, how: str) -> Spe
     data = _read(models_dir)
     data.setdefault(model_id, {})[how] = {k: v for k, v in asdict(speed).items() if k != "how"}
     path = _path(models_dir)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode())
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         log.debug("speed of %s not kept: %s", model_id, exc)
         return None
     return speed

@@ -12,10 +12,8 @@ previous model's vectors are deleted, unless the user keeps them to switch back 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import statistics
 import threading
 import time
@@ -25,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic_file import write_atomic
 from .catalog import STATUS_INDEXED, Catalog
 from .config import Settings
 from .errors import ModelFormatError, PhotolensError, QueryError
@@ -291,14 +290,9 @@ class RunMeter:
                                   "rate": p.rate, "at": now})
 
     def _write_note(self, note: dict[str, object]) -> None:
-        path = _note_path(self.data_dir)
-        tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
         try:
-            tmp.write_text(json.dumps(note), encoding="utf-8")
-            os.replace(tmp, path)
+            write_atomic(_note_path(self.data_dir), json.dumps(note).encode())
         except OSError as exc:  # a read-only or full disk: status just shows no live rate
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
             log.debug("switch progress note not written: %s", exc)
 
     def finish(self) -> Speed | None:

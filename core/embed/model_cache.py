@@ -23,11 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic_file import write_atomic
 from .model_files import (
     CONFIG_FILE,
     QUERY_BANK_FILE,
@@ -102,7 +102,7 @@ class ModelCache:
             return cache
         try:
             root.mkdir(parents=True, exist_ok=True)
-            _write_atomic(root / META_FILE, json.dumps(key, indent=1, sort_keys=True).encode())
+            write_atomic(root / META_FILE, json.dumps(key, indent=1, sort_keys=True).encode())
         except OSError as exc:
             log.debug("no model cache in %s: %s", base, exc)
             return None
@@ -133,15 +133,6 @@ def _drop_stale(base: Path, keep: Path, path: str) -> None:
         if old == path or not Path(old).is_dir():
             log.info("removing the stale model cache %s", sibling)
             shutil.rmtree(sibling, ignore_errors=True)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def drop_legacy_caches(data_dir: Path) -> None:

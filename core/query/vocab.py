@@ -9,14 +9,15 @@ folder (core/embed/model_cache.py), so a new library on a known model does not e
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-import os
 import threading
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic_file import write_atomic
 from ..embed.base import Embedder, l2_normalize
 from ..embed.model_files import QUERY_BANK_FILE
 from .hubness import QueryBank
@@ -96,14 +97,11 @@ class Vocabulary:
 
 
 def _save(path: Path, vecs: np.ndarray) -> None:
-    """Write to a temp name and rename: a concurrent reader never sees half a file."""
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    """Whole or not at all: a concurrent reader never sees half a file."""
+    buf = io.BytesIO()
+    np.save(buf, vecs)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            np.save(fh, vecs)
-        os.replace(tmp, path)
+        write_atomic(path, buf.getvalue())
     except OSError as exc:
         log.debug("cannot cache vocabulary: %s", exc)
-    finally:
-        tmp.unlink(missing_ok=True)
