@@ -310,46 +310,37 @@ def write_json(path: Path | None, payload: dict[str, object]) -> None:
 
 
 # -- models --------------------------------------------------------------------------------------
+def _export_random(out: Path, arch: str, *, int8: bool) -> Path:
+    """open_clip `arch` with random weights (the cost of real ones) exported to `out` once."""
+    if (out / "config.json").is_file():
+        return out
+    import open_clip
+    import torch
+
+    from photolens.core.embed.export import export_model
+
+    print(f"exporting random-init {arch} ({'int8' if int8 else 'fp32'}) to {out} (once) ...", flush=True)
+    torch.manual_seed(0)
+    model = open_clip.create_model(arch, pretrained=None)
+    t0 = time.perf_counter()
+    export_model(model, out, name=arch, quantize_visual=int8, quantize_textual=int8)
+    print(f"exported in {time.perf_counter() - t0:.0f} s", flush=True)
+    return out
+
+
 def ensure_vitb32(cache_dir: Path, *, int8: bool = True) -> Path:
     """open_clip ViT-B-32 with random weights (same cost as real ones), exported once and cached.
 
     int8: both towers dynamically quantised (the shipped default); else both fp32.
     """
-    out = Path(cache_dir) / "models" / ("ViT-B-32-int8" if int8 else "ViT-B-32-fp32")
-    if (out / "config.json").is_file():
-        return out
-    import open_clip
-    import torch
-
-    from photolens.core.embed.export import export_model
-
-    print(f"exporting random-init ViT-B-32 ({'int8' if int8 else 'fp32'}) to {out} (once) ...", flush=True)
-    torch.manual_seed(0)
-    model = open_clip.create_model("ViT-B-32", pretrained=None)
-    t0 = time.perf_counter()
-    export_model(model, out, name="ViT-B-32", quantize_visual=int8, quantize_textual=int8)
-    print(f"exported in {time.perf_counter() - t0:.0f} s", flush=True)
-    return out
+    return _export_random(Path(cache_dir) / "models" / ("ViT-B-32-int8" if int8 else "ViT-B-32-fp32"),
+                          "ViT-B-32", int8=int8)
 
 
 def ensure_rclip_like(cache_dir: Path) -> Path:
     """rclip's model family at its cost: open_clip ViT-B-32-256, fp32 towers, 256 px, random
     weights; exported once and cached (the "rclip-like same-model" comparison)."""
-    out = Path(cache_dir) / "models" / "ViT-B-32-256-fp32"
-    if (out / "config.json").is_file():
-        return out
-    import open_clip
-    import torch
-
-    from photolens.core.embed.export import export_model
-
-    print(f"exporting random-init ViT-B-32-256 (fp32) to {out} (once) ...", flush=True)
-    torch.manual_seed(0)
-    model = open_clip.create_model("ViT-B-32-256", pretrained=None)
-    t0 = time.perf_counter()
-    export_model(model, out, name="ViT-B-32-256", quantize_visual=False, quantize_textual=False)
-    print(f"exported in {time.perf_counter() - t0:.0f} s", flush=True)
-    return out
+    return _export_random(Path(cache_dir) / "models" / "ViT-B-32-256-fp32", "ViT-B-32-256", int8=False)
 
 
 def tiny_clip_model(seed: int = 0):  # noqa: ANN201 - an open_clip CLIP

@@ -347,34 +347,33 @@ def main(argv: list[str] | None = None) -> int:
             return {"stage_ms": stage_ms, "serial_bound_img_s": serial_bound, "share_of_serial_bound": e2e.median / serial_bound,
                     "tree_bound_img_s": tree_bound, "share_of_tree_bound": r["img_s"] / tree_bound}
 
+        def compare(model_dir: Path, label: str, prefix: str, arch: str, px: int,
+                    naive_text: str) -> tuple[dict, Repeated, Repeated]:
+            """One model: alone, through our pipeline, through the naive loop, and the limits."""
+            mo = model_only(model_dir)
+            print(f"  model only: {mo['img_s']:.1f} img/s ({cores} threads), {mo['one_thread_img_s']:.1f} img/s one "
+                  f"thread ({mo['model_ms']:.0f} core-ms a picture)", flush=True)
+            run = pipeline(model_dir, prefix + "e2e")
+            print(_e2e_line(run), flush=True)
+            lim = limits(mo, run, label)
+            nv = naive(arch, px, prefix + "naive")
+            print(f"  {naive_text}: {nv.describe(2)} img/s; ratio {run.median / nv.median:.2f}x", flush=True)
+            return ({"model_only": mo, "e2e": run.runs, "e2e_stable": run.stable, "naive": nv.runs,
+                     "naive_stable": nv.stable, **lim}, run, nv)
+
         print(f"\n(a) default model {model.name}, batch {batch}:", flush=True)
-        mo = model_only(model)
-        print(f"  model only: {mo['img_s']:.1f} img/s ({cores} threads), {mo['one_thread_img_s']:.1f} img/s one thread "
-              f"({mo['model_ms']:.0f} core-ms a picture)", flush=True)
-        e2e = pipeline(model, "e2e")
-        print(_e2e_line(e2e), flush=True)
-        lim = limits(mo, e2e, "default")
-        nv = naive("ViT-B-32", 224, "naive")
-        print(f"  naive (torch fp32 ViT-B-32, full decode, one at a time, {naive_count} files): {nv.describe(2)} img/s; "
-              f"ratio {e2e.median / nv.median:.2f}x", flush=True)
-        results["default"] = {"model_only": mo, "e2e": e2e.runs, "e2e_stable": e2e.stable, "naive": nv.runs,
-                              "naive_stable": nv.stable, **lim}
+        results["default"], e2e, nv = compare(
+            model, "default", "", "ViT-B-32", 224,
+            f"naive (torch fp32 ViT-B-32, full decode, one at a time, {naive_count} files)")
+        mo = results["default"]["model_only"]  # type: ignore[index]
 
         rc_e2e = rc_nv = None
         if not args.no_rclip_like:
             rc_model = model if smoke else ensure_rclip_like(cache)
             print(f"\n(b) rclip-like, the same model on both sides: {rc_model.name} (fp32, 256 px):", flush=True)
-            rc_mo = model_only(rc_model)
-            print(f"  model only: {rc_mo['img_s']:.1f} img/s ({cores} threads), {rc_mo['one_thread_img_s']:.1f} "
-                  f"img/s one thread ({rc_mo['model_ms']:.0f} core-ms a picture)", flush=True)
-            rc_e2e = pipeline(rc_model, "rclip-like e2e")
-            print(_e2e_line(rc_e2e), flush=True)
-            rc_lim = limits(rc_mo, rc_e2e, "rclip-like")
-            rc_nv = naive("ViT-B-32-256", 256, "rclip-like naive")
-            print(f"  naive torch, same model (fp32 ViT-B-32-256, full decode, one at a time): {rc_nv.describe(2)} "
-                  f"img/s; ratio {rc_e2e.median / rc_nv.median:.2f}x", flush=True)
-            results["rclip_like"] = {"model_only": rc_mo, "e2e": rc_e2e.runs, "e2e_stable": rc_e2e.stable,
-                                     "naive": rc_nv.runs, "naive_stable": rc_nv.stable, **rc_lim}
+            results["rclip_like"], rc_e2e, rc_nv = compare(
+                rc_model, "rclip-like", "rclip-like ", "ViT-B-32-256", 256,
+                "naive torch, same model (fp32 ViT-B-32-256, full decode, one at a time)")
 
         if not args.no_analyzers:
             print(f"\n(c) analyzers: {analyzer_count} files, default model, CLIP only against faces + text + places:",
@@ -391,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
             first_pass = sorted(x["first_pass_img_s"] for x in an.runs)[(len(an.runs) - 1) // 2]
             with_analyzers = an.median
         else:
-            first_pass, with_analyzers = e2e.median, float("nan")
+            first_pass = with_analyzers = float("nan")  # not measured
 
         print()
         print(end_state())
