@@ -133,6 +133,8 @@ def m007_faces(db: Database) -> None:
 def m009_analysis_errors(db: Database) -> None:
     """Why an analyzer could not do an item (a crash, an unreadable frame): shown in status."""
     db.table("analyses").add_column("error", str)
+
+
 @migrations()
 def m008_text(db: Database) -> None:
     """Text in pictures (core/ocr): each line read with its confidence and box, and per item
@@ -174,6 +176,46 @@ def m011_item_sizes(db: Database) -> None:
     file still finds its item. Items hashed the new way need no size (NULL)."""
     db.table("items").add_column("size", int)
     db.execute("UPDATE items SET size = (SELECT f.size FROM files f WHERE f.hash = items.hash LIMIT 1)")
+
+
+_DIR = "rtrim(rtrim({0}.path, replace({0}.path, '/', '')), '/')"  # a path's folder: "/a/b/c.jpg" -> "/a/b"
+
+
+def _counted(table: str, key: str, value: str, when: str) -> tuple[str, str]:
+    """Trigger statements that count the indexed files per `key` in `table`: +1 for the new
+    row, -1 for the old (and its row gone at 0). `value` and `when` take the row's name."""
+    match = f"({key}) = ({value.format('old')})"
+    add = (f"INSERT INTO {table} ({key}, files) SELECT {value.format('new')}, 1 WHERE {when.format('new')} "
+           f"ON CONFLICT ({key}) DO UPDATE SET files = files + 1;")
+    drop = (f"UPDATE {table} SET files = files - 1 WHERE {when.format('old')} AND {match}; "
+            f"DELETE FROM {table} WHERE {when.format('old')} AND {match} AND files <= 0;")
+    return add, drop
+
+
+@migrations()
+def m012_name_counts(db: Database) -> None:
+    """The folders and cameras of the indexed files, with how many files each has, kept by
+    triggers: the query planner reads the library's names from these few rows instead of
+    from every file row (70-100 ms at 100,000 files, each one-shot search)."""
+    db.execute("CREATE TABLE file_dirs (dir TEXT PRIMARY KEY, files INTEGER NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE file_cameras (make TEXT NOT NULL, model TEXT NOT NULL, files INTEGER NOT NULL, "
+               "PRIMARY KEY (make, model)) WITHOUT ROWID")
+    indexed = "{0}.status = 'indexed'"
+    camera = indexed + " AND ({0}.camera_make IS NOT NULL OR {0}.camera_model IS NOT NULL)"
+    counts = [_counted("file_dirs", "dir", _DIR, indexed),
+              _counted("file_cameras", "make, model",
+                       "coalesce({0}.camera_make, ''), coalesce({0}.camera_model, '')", camera)]
+    adds = " ".join(add for add, _ in counts)
+    drops = " ".join(drop for _, drop in counts)
+    db.execute(f"CREATE TRIGGER files_names_insert AFTER INSERT ON files BEGIN {adds} END")
+    db.execute(f"CREATE TRIGGER files_names_delete AFTER DELETE ON files BEGIN {drops} END")
+    db.execute("CREATE TRIGGER files_names_update AFTER UPDATE OF path, status, camera_make, camera_model ON files "
+               f"BEGIN {drops} {adds} END")
+    db.execute(f"INSERT INTO file_dirs SELECT {_DIR.format('files')}, count(*) FROM files "
+               "WHERE status = 'indexed' GROUP BY 1")
+    db.execute("INSERT INTO file_cameras SELECT coalesce(camera_make, ''), coalesce(camera_model, ''), count(*) "
+               "FROM files WHERE status = 'indexed' AND (camera_make IS NOT NULL OR camera_model IS NOT NULL) "
+               "GROUP BY 1, 2")
 
 
 @dataclass(frozen=True)

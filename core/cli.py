@@ -15,7 +15,6 @@ import sqlite3
 import sys
 import time
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -31,10 +30,24 @@ log = logging.getLogger("photolens.cli")
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # lazily: 17-24 ms of every command
+
     try:
         return version("photolens")
     except PackageNotFoundError:  # running from a source tree
         return "0+unknown"
+
+
+class _VersionAction(argparse.Action):
+    """--version, with the version looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0,
+                         help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        sys.stdout.write(f"photolens {_version()}\n")
+        parser.exit()
 
 
 class ProgressBar:
@@ -91,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="photolens", description="Private photo search: find pictures by words, by example or by sketch."
     )
-    parser.add_argument("--version", action="version", version=f"photolens {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help="library folder (default: $PHOTOLENS_DATA_DIR or the user data dir)")
     parser.add_argument("--debug", action="store_true", help="verbose logging and full tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -314,6 +327,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.diverse is not None and not 0.0 <= args.diverse <= 1.0:
         raise PhotolensError("--diverse must be between 0 and 1")
     with _open(args) as lib:
+        lib.warm_up_in_background(textual=bool(args.query.strip()), visual=bool(args.image or args.sketch))
         likes = tuple(_indexed_item(lib, path, "--like") for path in args.like)
         unlikes = tuple(_indexed_item(lib, path, "--unlike") for path in args.unlike)
         query = replace(query, like_items=likes, unlike_items=unlikes, suggest=args.suggest)

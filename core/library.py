@@ -666,6 +666,24 @@ class Library:
         with self._gate.enter():
             return browse(self.catalog, filters, limit)
 
+    def warm_up_in_background(self, *, textual: bool = True, visual: bool = False) -> threading.Thread:
+        """Load the towers a search will need in a thread, now. ONNX Runtime builds a session
+        without holding the GIL, so the tokenizer, the vector index and the planner's names
+        load meanwhile (a one-shot `photolens search` waits for the longest, not the sum). A
+        failure here is only logged: the search itself loads again and reports it."""
+
+        def load() -> None:
+            try:
+                warm = getattr(self.embedder, "warm_up", None)
+                if warm is not None:
+                    warm(textual=textual, visual=visual)
+            except Exception as exc:  # noqa: BLE001 - the search reports it, with its own message
+                log.debug("background warm-up failed: %s", exc)
+
+        thread = threading.Thread(target=load, name="photolens-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def search(self, query: SearchQuery | str, limit: int | None = None) -> SearchResults:
         """Run a query with the current model; a plain string gets the library's preferences."""
         if isinstance(query, str):

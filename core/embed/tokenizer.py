@@ -20,7 +20,6 @@ import string
 from pathlib import Path
 from typing import Any
 
-import ftfy
 import numpy as np
 from tokenizers import Tokenizer
 
@@ -32,9 +31,21 @@ _PUNCTUATION = str.maketrans("", "", string.punctuation)
 CLEAN_MODES = ("lower", "whitespace", "canonicalize")
 
 
+def _needs_ftfy(text: str) -> bool:
+    """Whether ftfy could change the text. Printable ASCII without '&' it leaves as it is
+    (mojibake, curly quotes, ligatures, wide characters and control characters are all
+    outside it, and '&' starts an HTML entity), so a typed query skips importing ftfy and
+    wcwidth (~35 ms of a one-shot search); tests/core/test_tokenizer_clean.py holds it to
+    ftfy's own output."""
+    return not (text.isascii() and text.isprintable() and "&" not in text)
+
+
 def _basic_clean(text: str) -> str:
-    text = ftfy.fix_text(text)
-    return html.unescape(html.unescape(text)).strip()
+    if _needs_ftfy(text):
+        import ftfy  # noqa: PLC0415 - lazily: see _needs_ftfy
+
+        text = html.unescape(html.unescape(ftfy.fix_text(text)))
+    return text.strip()
 
 
 def _collapse(text: str) -> str:

@@ -56,18 +56,18 @@ class LibraryTerms:
         roots = sorted((f.path.rstrip("/") for f in catalog.folders()), key=len, reverse=True)
         for root in roots:
             folders.setdefault(name_key(posixpath.basename(root)), posixpath.basename(root))
-        # the parents in Python: SQL's rtrim(path, replace(path, '/', '')) took 0.3 s at 100k files, this 0.07
-        # (first seen first, as SELECT DISTINCT gave them: a name two folders share keeps the first)
-        parents = dict.fromkeys(str(path).rpartition("/")[0] for (path,) in
-                                conn.execute("SELECT path FROM files WHERE status = 'indexed'"))
-        for parent in parents:
+        # every folder that holds indexed files, and its parents up to the root (file_dirs: kept by
+        # triggers); a parent seen once has had its own parents seen too
+        seen: set[str] = set()
+        for (parent,) in conn.execute("SELECT dir FROM file_dirs"):
             under = next((r for r in roots if parent.startswith(r + "/")), None)
-            while under and len(parent) > len(under):
-                folders.setdefault(name_key(posixpath.basename(parent)), posixpath.basename(parent))
+            while under and len(parent) > len(under) and parent not in seen:
+                seen.add(parent)
+                name = posixpath.basename(parent)
+                folders.setdefault(name_key(name), name)
                 parent = posixpath.dirname(parent)
         cameras: dict[str, str] = {}
-        for make, model in conn.execute("SELECT DISTINCT camera_make, camera_model FROM files "
-                                        "WHERE camera_make IS NOT NULL OR camera_model IS NOT NULL"):
+        for make, model in conn.execute("SELECT make, model FROM file_cameras"):
             for value in (make, model):
                 if value and len(str(value).strip()) >= 3:
                     cameras.setdefault(name_key(str(value)), str(value).strip())
@@ -79,9 +79,8 @@ class LibraryTerms:
 class TermsCache:
     """The library's terms, read again when the names may have changed: at once when a
     person or a place was added, renamed, hidden or merged (a cheap signature of those two
-    small tables), and otherwise at most every MAX_AGE_S while the catalog changes (the
-    folder names come from every file row: ~0.4 s at 100,000 files, too much for every
-    search while indexing)."""
+    small tables), and otherwise at most every MAX_AGE_S while the catalog changes (while
+    indexing, every batch changes it)."""
 
     MAX_AGE_S = 30.0
 
@@ -110,10 +109,13 @@ class TermsCache:
 
 
 def _names_signature(catalog: Catalog) -> tuple[object, ...]:
-    """Changes whenever a person is named, renamed, hidden or merged, or a place appears."""
+    """Changes whenever a person is named, renamed, hidden or merged, a place appears, or a
+    folder or camera gets its first indexed file or loses its last."""
     people = catalog.conn.execute(  # a few thousand short rows at most: microseconds
         "SELECT count(*), group_concat(id || ':' || coalesce(name, '') || ':' || hidden, '|') "
         "FROM (SELECT id, name, hidden FROM people ORDER BY id)").fetchone()
     places = catalog.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM places").fetchone() \
         if PlaceIndex(catalog).available else (0, 0)
-    return (*people, *places)
+    names = catalog.conn.execute(  # a folder or camera first or last seen (rows kept by triggers)
+        "SELECT (SELECT count(*) FROM file_dirs), (SELECT count(*) FROM file_cameras)").fetchone()
+    return (*people, *places, *names)

@@ -51,6 +51,14 @@ def _damage(db: Path, how: str) -> None:
         rng = random.Random(3)
         data[start:start + page] = bytes(rng.getrandbits(8) for _ in range(page))
         db.write_bytes(bytes(data))
+    elif how == "unread page":  # file_cameras' page: PNGs have no camera, so index and status never read it
+        with sqlite3.connect(db) as con:
+            page = con.execute("PRAGMA page_size").fetchone()[0]
+            (number,) = con.execute("SELECT pageno FROM dbstat WHERE name = 'file_cameras'").fetchone()
+        con.close()
+        start = page * (number - 1)
+        data[start:start + page] = bytes(random.Random(3).getrandbits(8) for _ in range(page))
+        db.write_bytes(bytes(data))
     else:  # the header
         data[:100] = b"\0" * 100
         db.write_bytes(bytes(data))
@@ -106,7 +114,7 @@ def test_the_daily_check_finds_damage_no_command_reads(library_with_backup, tiny
     shutil.copytree(original, data)
     checked = backup.last_health(data)
     assert checked is not None and checked[1] is None  # the backup's check: fine then
-    _damage(data / "catalog.db", "middle page")
+    _damage(data / "catalog.db", "unread page")
     backup.record_health(data, None, now=1.0)  # that check was long ago: one is due
     out = _cli(data, tiny_model_dir, "index")
     assert out.returncode == 0, out.stderr  # this damage is in a page the run does not read

@@ -177,9 +177,14 @@ def test_terms_are_read_again_when_names_change_and_not_on_every_file(tmp_path) 
     with catalog.conn:
         catalog.conn.execute("INSERT INTO files (folder_id, path, status) VALUES (?, '/photos/Holidays/a.jpg', "
                              "'indexed')", (folder,))
-    assert "holidays" not in cache.get(catalog).folders  # files: read again only after MAX_AGE_S
+    assert "holidays" in cache.get(catalog).folders  # a folder's first indexed file counts at once
+    with catalog.conn:
+        catalog.conn.execute("UPDATE files SET camera_make = 'Canon'")
+    assert "canon" in cache.get(catalog).cameras  # so does a camera's
+    catalog.move_file(1, folder, "/photos/Beach/a.jpg")  # one folder gone, one new: the counts stay
+    assert "holidays" in cache.get(catalog).folders  # read again only after MAX_AGE_S
     now[0] += TermsCache.MAX_AGE_S + 1
-    assert "holidays" in cache.get(catalog).folders
+    assert "beach" in cache.get(catalog).folders and "holidays" not in cache.get(catalog).folders
     with catalog.conn:
         catalog.conn.execute("UPDATE people SET name = 'Anne', name_key = 'anne'")
     assert "anne" in cache.get(catalog).people and "anna" not in cache.get(catalog).people
