@@ -14,8 +14,9 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,10 +24,10 @@ import numpy as np
 
 from .errors import CatalogError
 from .media.metadata import MediaMeta
-from .sqlite_lib import Database, Migrations
 
 if TYPE_CHECKING:
     from .query.model import Filters
+    from .sqlite_lib import Database
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,36 @@ STATUS_INDEXED = "indexed"
 STATUS_ERROR = "error"
 STATUS_OFFLINE = "offline"
 
-migrations = Migrations("photolens")
+MIGRATION_SET = "photolens"
+_MIGRATIONS: list[Callable[[Database], None]] = []  # in order; applied by sqlite-utils' Migrations
+
+
+def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    _MIGRATIONS.append(fn)
+    return fn
+
+
+def apply_migrations(conn: sqlite3.Connection) -> None:
+    """Apply the pending migrations with sqlite-utils (recorded in its _sqlite_migrations
+    table). A catalog already up to date, every open but the first after an upgrade, is
+    checked with one SELECT and sqlite-utils is not imported (~40 ms of a one-shot search)."""
+    try:
+        done = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                                            (MIGRATION_SET,))}
+    except sqlite3.OperationalError:  # no such table: a new catalog
+        done = set()
+    if all(fn.__name__ in done for fn in _MIGRATIONS):
+        return
+    from .sqlite_lib import Database, Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for fn in _MIGRATIONS:
+        migrations()(fn)
+    migrations.apply(Database(conn))
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
-@migrations()
+@migration
 def m001_initial(db: Database) -> None:
     db.table("folders").create({"id": int, "path": str, "added_at": float, "online": int}, pk="id", not_null={"path"})
     db.table("folders").create_index(["path"], unique=True)
@@ -65,13 +91,13 @@ def m001_initial(db: Database) -> None:
     db.table("embeddings").create_index(["model_id"])
 
 
-@migrations()
+@migration
 def m002_date_index(db: Database) -> None:
     """Date filters (after:/before:) use an index instead of reading every file row."""
     db.table("files").create_index(["taken_at"], if_not_exists=True)
 
 
-@migrations()
+@migration
 def m003_hub_scores(db: Database) -> None:
     """Per-item hubness statistics (core/query/hubness.py), computed at index time. `bank`
     names the query bank they were computed with; a row for another bank counts as missing."""
@@ -81,13 +107,13 @@ def m003_hub_scores(db: Database) -> None:
     )
 
 
-@migrations()
+@migration
 def m004_video(db: Database) -> None:
     """Videos: their duration (seconds). Their frames are items with frame_ms > 0."""
     db.table("files").add_column("duration_s", float)
 
 
-@migrations()
+@migration
 def m005_analyses(db: Database) -> None:
     """Which items each analyzer (core/analyzers.py) has done, at which version."""
     db.table("analyses").create(
@@ -96,14 +122,14 @@ def m005_analyses(db: Database) -> None:
     )
 
 
-@migrations()
+@migration
 def m006_ctime(db: Database) -> None:
     """The inode change time: a file rewritten in place with its mtime restored (rsync -t,
     some editors) keeps size and mtime, never its ctime."""
     db.table("files").add_column("ctime_ns", int)
 
 
-@migrations()
+@migration
 def m007_faces(db: Database) -> None:
     """People (core/faces): every face found, and the people they are grouped into.
 
@@ -129,13 +155,13 @@ def m007_faces(db: Database) -> None:
     )
 
 
-@migrations()
+@migration
 def m009_analysis_errors(db: Database) -> None:
     """Why an analyzer could not do an item (a crash, an unreadable frame): shown in status."""
     db.table("analyses").add_column("error", str)
 
 
-@migrations()
+@migration
 def m008_text(db: Database) -> None:
     """Text in pictures (core/ocr): each line read with its confidence and box, and per item
     (rowid = item id) an FTS5 index of all its text, case and diacritics folded (unicode61
@@ -153,7 +179,7 @@ def m008_text(db: Database) -> None:
     db.execute("CREATE VIRTUAL TABLE text_trigrams USING fts5(text, item_id UNINDEXED, tokenize = 'trigram')")
 
 
-@migrations()
+@migration
 def m010_places(db: Database) -> None:
     """Places (core/places): the named places the library's GPS positions are in, and each
     item's place and position. `key` joins the names (one row per distinct place)."""
@@ -168,7 +194,7 @@ def m010_places(db: Database) -> None:
     db.execute("CREATE INDEX idx_item_places_place ON item_places (place_id)")
 
 
-@migrations()
+@migration
 def m011_item_sizes(db: Database) -> None:
     """Content hashes became xxh3-128 ("x3:...", core/media/hashing.py). Items hashed before
     keep their blake2b hash (nothing is re-hashed or re-embedded) and get their file's size
@@ -192,7 +218,7 @@ def _counted(table: str, key: str, value: str, when: str) -> tuple[str, str]:
     return add, drop
 
 
-@migrations()
+@migration
 def m012_name_counts(db: Database) -> None:
     """The folders and cameras of the indexed files, with how many files each has, kept by
     triggers: the query planner reads the library's names from these few rows instead of
@@ -286,19 +312,26 @@ class Catalog:
                 conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10)
             else:
                 conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
-            self.db = Database(conn)
+            conn.execute("PRAGMA recursive_triggers=on")  # as sqlite-utils sets it: a REPLACE fires delete triggers
             if not self.read_only:
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=NORMAL")
-                self.db.execute("PRAGMA foreign_keys=ON")
-                migrations.apply(self.db)
-            elif not self.db.table("files").exists():
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                apply_migrations(conn)
+            elif conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'").fetchone() is None:
                 raise CatalogError(f"{self.path} has no Photolens catalog yet (index a folder first)")
         except sqlite3.DatabaseError as exc:
             hint = (" It looks damaged: `photolens repair` restores its latest backup, keeps what can still be "
                     "read of it, and rescans your folders." if _damage(exc) else "")
             raise CatalogError(f"Cannot open catalog {self.path}: {exc}.{hint}") from exc
-        self.conn: sqlite3.Connection = self.db.conn
+        self.conn: sqlite3.Connection = conn
+
+    @cached_property
+    def db(self) -> Database:
+        """sqlite-utils on the same connection, for the analyzers' own tables (imported on first use)."""
+        from .sqlite_lib import Database
+
+        return Database(self.conn)
 
     def _named(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
         """Rows addressable by column name (the connection's own factory stays as it is)."""
