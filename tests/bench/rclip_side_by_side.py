@@ -43,6 +43,8 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from photolens.core.catalog import STATUS_INDEXED  # noqa: E402
+from photolens.core.library import CATALOG_FILE  # noqa: E402
 from tests.bench.common import (  # noqa: E402
     TreeCpu,
     base_parser,
@@ -170,28 +172,16 @@ def photolens_cmd() -> list[str]:
 def run_ours(model: Path, folder: Path, data: Path, n: int, models: Path) -> dict:
     r = timed([*photolens_cmd(), "--data-dir", str(data), "index", "--model-path", str(model), str(folder)],
               ours_env(models), data.parent)
-    with sqlite3.connect(_catalog(data)) as con:
-        rows = _count_items(con)
+    con = sqlite3.connect(data / CATALOG_FILE)
+    try:  # every file indexed: embedded, with its metadata
+        rows = con.execute("SELECT count(*) FROM files WHERE status = ?", (STATUS_INDEXED,)).fetchone()[0]
+    finally:
+        con.close()
     if rows != n:
         raise RuntimeError(f"photolens indexed {rows} of {n} files:\n{r['stdout'][-1500:]}{r['stderr'][-1500:]}")
     r["indexed"] = rows
     r["data"] = data
     return r
-
-
-def _catalog(data: Path) -> Path:
-    dbs = sorted(data.glob("*.sqlite*")) + sorted(data.glob("*.db"))
-    if not dbs:
-        raise RuntimeError(f"no catalog in {data}: {sorted(p.name for p in data.iterdir())}")
-    return dbs[0]
-
-
-def _count_items(con: sqlite3.Connection) -> int:
-    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    for name in ("embeddings", "vectors", "items", "files", "photos"):
-        if name in tables:
-            return con.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]  # noqa: S608 - fixed names
-    raise RuntimeError(f"no item table among {sorted(tables)}")
 
 
 def main(argv: list[str] | None = None) -> int:
