@@ -8,12 +8,13 @@ model, shared by every library (data dir) on it:
     <models dir>/.cache/<model id>-<key>/model.json          what the key was made of
     <models dir>/.cache/<model id>-<key>/vocab-*.npy          the vocabulary's text vectors
     <models dir>/.cache/<model id>-<key>/ort-<version>/*.opt.onnx   optimised graphs
+    <models dir>/.cache/<model id>-<key>/ort-<version>/*.opt.data   their weights
 
 The key digests the model folder's path and the size and mtime of each of its files, so a
 re-fetched or re-exported model gets a new folder (the old one is removed); the optimised
 graphs sit under the ONNX Runtime version that wrote them, so an upgrade re-optimises
 instead of loading a graph the new runtime may read differently (the old version's folder
-is removed). Writers write to a temp name and rename (onnx_backend, vocab), so concurrent
+is removed). Writers write to a temp name and rename (graph_cache, vocab), so concurrent
 starts never see a half-written file. A models folder that cannot be written gives no
 cache (a debug line), never an error.
 """

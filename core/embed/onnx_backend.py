@@ -2,9 +2,9 @@
 
 Sessions load lazily under a lock (the text tower alone for a text query), CPU thread
 counts are fixed, and optimised graphs are cached in the model's cache (cache_dir: one
-per model and ONNX Runtime version, core/embed/model_cache.py) so later starts skip graph
-optimisation. Graphs with a fixed batch of 1 (as some published packs
-have) are fed one row at a time.
+per model and ONNX Runtime version, core/embed/model_cache.py; the weights beside the
+graph, core/embed/graph_cache.py) so later starts skip graph optimisation. Graphs with a
+fixed batch of 1 (as some published packs have) are fed one row at a time.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from PIL import Image
 
 from ..errors import ModelFormatError
 from .base import l2_normalize
+from .graph_cache import CachedGraph
 from .model_files import ModelConfig, ModelFolder
 from .preprocess import preprocess
 from .tokenizer import ClipTokenizer
@@ -60,16 +61,16 @@ class _Tower:
 
     def _load(self):  # noqa: ANN202
         """The session, from the optimised-graph cache when it is fresh and loads; else from
-        the model itself, writing the cache anew (to a temp file, renamed once complete: a
-        full disk or a kill never leaves a truncated cache that is taken for a good one)."""
-        cached = self._cache_dir / (self.path.stem + ".opt.onnx") if self._cache_dir is not None else None
+        the model itself, writing the cache anew (graph_cache.py: staged, then renamed)."""
+        cached = CachedGraph(self._cache_dir, self.path) if self._cache_dir is not None else None
         session = None
-        if cached is not None and self._fresh(cached):
+        if cached is not None and cached.fresh():
             try:
-                session = self._open(cached, optimise=False)
+                session = self._open(cached.graph, optimise=False)
             except Exception as exc:  # noqa: BLE001 - any damage: drop the cache, use the model
-                log.warning("optimised graph cache %s unusable (%s); rebuilding it from %s", cached, exc, self.path)
-                cached.unlink(missing_ok=True)
+                log.warning("optimised graph cache %s unusable (%s); rebuilding it from %s", cached.graph, exc,
+                            self.path)
+                cached.drop()
         if session is None:
             session = self._open_model(cached)
         inp = session.get_inputs()[0]
@@ -80,36 +81,19 @@ class _Tower:
         log.info("loaded %s (%s, batch %s)", self.path.name, session.get_providers()[0], self.fixed_batch or "dynamic")
         return session
 
-    def _fresh(self, cached: Path) -> bool:
-        try:
-            return cached.is_file() and cached.stat().st_mtime_ns >= self.path.stat().st_mtime_ns
-        except OSError:
-            return False
+    def _open_model(self, cached: CachedGraph | None):  # noqa: ANN202
+        if cached is None:
+            return self._open_or_explain(None)
+        with cached.staging() as folder:
+            return self._open_or_explain(cached.save_options(folder) if folder is not None else None)
 
-    def _open_model(self, cached: Path | None):  # noqa: ANN202
-        tmp = None
-        if cached is not None:
-            try:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_name(f"{cached.name}.tmp-{os.getpid()}")
-            except OSError as exc:
-                log.debug("no optimised-graph cache: %s", exc)
+    def _open_or_explain(self, save: tuple[str, dict[str, str]] | None):  # noqa: ANN202
         try:
-            session = self._open(self.path, optimise=True, save_to=tmp)
+            return self._open(self.path, optimise=True, save=save)
         except Exception as exc:
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
             raise ModelFormatError(f"Cannot load {self.path}: {exc}") from exc
-        if tmp is not None and cached is not None:
-            try:
-                if tmp.is_file() and tmp.stat().st_size > 0:
-                    os.replace(tmp, cached)
-            except OSError as exc:  # a full disk: no cache this time, nothing half-written kept
-                log.debug("optimised-graph cache not written: %s", exc)
-            tmp.unlink(missing_ok=True)
-        return session
 
-    def _open(self, source: Path, *, optimise: bool, save_to: Path | None = None):  # noqa: ANN202
+    def _open(self, source: Path, *, optimise: bool, save: tuple[str, dict[str, str]] | None = None):  # noqa: ANN202
         from ..ort_runtime import ort
 
         opts = ort.SessionOptions()
@@ -118,8 +102,10 @@ class _Tower:
         opts.log_severity_level = 3  # our logging reports what matters
         opts.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimise
                                          else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
-        if save_to is not None:
-            opts.optimized_model_filepath = str(save_to)
+        if save is not None:
+            opts.optimized_model_filepath, entries = save
+            for key, value in entries.items():
+                opts.add_session_config_entry(key, value)
         return ort.InferenceSession(str(source), sess_options=opts, providers=self._providers)
 
     def run(self, x: np.ndarray) -> np.ndarray:
