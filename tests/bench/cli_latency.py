@@ -27,6 +27,7 @@ if __package__ in (None, ""):
 from tests.bench.common import (  # noqa: E402
     REPO,
     base_parser,
+    compile_like_an_install,
     end_state,
     machine_info,
     median,
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     info = machine_info()
     print_machine(info, "CLI latency")
+    print(compile_like_an_install())
     smoke = args.smoke
     runs = args.runs or (2 if smoke else 5 if args.quick else 10)
     items = args.items or (300 if smoke else 10_000 if args.quick else 100_000)

@@ -33,6 +33,7 @@ if __package__ in (None, ""):
 from tests.bench.common import (  # noqa: E402
     REPO,
     base_parser,
+    compile_like_an_install,
     end_state,
     machine_info,
     median,
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     info = machine_info()
     print_machine(info, "Fresh start")
+    print(compile_like_an_install())
     size = (320, 240) if args.smoke else (4000, 3000)
     pictures = ensure_jpegs(PICTURES, args.cache_dir, size=size, verbose=True)
     models_to_run = [("oracle (tests/fixtures/models/oracle)", ORACLE)]

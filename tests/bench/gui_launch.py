@@ -31,6 +31,7 @@ if __package__ in (None, ""):
 from tests.bench.common import (  # noqa: E402
     REPO,
     base_parser,
+    compile_like_an_install,
     end_state,
     machine_info,
     median,
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     info = machine_info()
     print_machine(info, "GUI launch and first query")
+    print(compile_like_an_install())
     runs = args.runs or (2 if args.smoke else 5 if args.quick else 7)
     items = args.items or (300 if args.smoke else 10_000 if args.quick else 100_000)
     model = resolve_model(args).resolve()
