@@ -67,6 +67,7 @@ class IndexReport:
     embedded: int = 0
     reused: int = 0
     errors: int = 0
+    analyzed: int = 0  # analyses done in this run, one per item and analyzer (faces, text, places, ...)
     offline_folders: list[str] = field(default_factory=list)
     cancelled: bool = False
     seconds: float = 0.0
@@ -253,21 +254,24 @@ class Indexer:
             self.cleanup()
         if self.vectors.dirty:
             self.vectors.save()  # searchable before the analyzers run
-        self.derive(emit, controls)
+        report.analyzed = self.derive(emit, controls)
         report.cancelled = controls.cancel.is_set()
         report.seconds = time.monotonic() - start
         total = report.embedded + report.reused + report.errors
         emit(IndexProgress("done", total, total, errors=report.errors))
         return report
 
-    def derive(self, emit: ProgressCallback, controls: Controls) -> None:
-        """The last stage: every analyzer over the items that need it (resumable)."""
-        if self.analyzers and not controls.cancel.is_set():
-            from .analyzers import AnalyzerStage
+    def derive(self, emit: ProgressCallback, controls: Controls) -> int:
+        """The last stage: every analyzer over the items that need it (resumable). Returns
+        the analyses done, one per item and analyzer (failures too: they are recorded)."""
+        if not self.analyzers or controls.cancel.is_set():
+            return 0
+        from .analyzers import AnalyzerStage
 
-            stage = AnalyzerStage(self.catalog, self.embedder.model_id, self.analyzers,
-                                  workers=self.decode_workers, low_priority=self.low_priority)
-            stage.run(emit, controls)
+        stage = AnalyzerStage(self.catalog, self.embedder.model_id, self.analyzers,
+                              workers=self.decode_workers, low_priority=self.low_priority)
+        done = stage.run(emit, controls)
+        return done.analyzed + done.failed
 
     def cleanup(self) -> int:
         """Drop items (and vectors) that no file refers to any more."""

@@ -167,8 +167,8 @@ class LiveIndexer:
                     self.indexer.index_pending(report, emit, controls)
                     if self.indexer.vectors.dirty:
                         self.indexer.vectors.save()
-                    self.indexer.derive(emit, controls)
-                if paths or roots_moved or report.new or report.deleted or report.changed:
+                    report.analyzed = self.indexer.derive(emit, controls)
+                if paths or roots_moved or report.new or report.deleted or report.changed or report.analyzed:
                     last_change = time.monotonic()
                     gc_done = False
                     emit(IndexProgress("done", report.embedded + report.reused, report.embedded + report.reused,

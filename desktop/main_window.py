@@ -190,7 +190,6 @@ class MainWindow(QMainWindow):
         w.running_changed.connect(self._on_indexing_running)
         w.paused_changed.connect(self._on_paused)
         w.finished.connect(self._on_indexing_finished)
-        w.finished.connect(self.people.refresh)
         w.failed.connect(self._on_worker_failed)
         w.folders_changed.connect(self.refresh_status)
         w.folders_changed.connect(c.refresh)
@@ -292,9 +291,16 @@ class MainWindow(QMainWindow):
         self.actions_.pause.setText("Resume indexing" if paused else "Pause indexing")
 
     def _on_indexing_finished(self, report: object) -> None:
-        """A run or a live batch ended (files changed, a folder went offline or came back)."""
-        if not self.search.browsing or _changed_anything(report):
+        """A run or a live batch ended (files changed, a folder went offline or came back, or
+        the analyzers found faces, text or places). The results are shown again only if it
+        changed something: the start-up scan of an unchanged library leaves them alone. A
+        report that arrives after shutdown (queued while the worker stopped) is dropped: the
+        library may be closed by then."""
+        if self._shut_down:
+            return
+        if _changed_anything(report):
             self.search.refresh()
+        self.people.refresh()
         self.refresh_status()
 
     def _on_worker_failed(self, exc: BaseException) -> None:
@@ -424,4 +430,4 @@ def _changed_anything(report: object) -> bool:
     if not isinstance(report, IndexReport):
         return True
     return bool(report.new or report.changed or report.deleted or report.embedded or report.reused
-                or report.offline_folders)
+                or report.analyzed or report.offline_folders)

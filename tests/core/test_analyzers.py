@@ -74,6 +74,7 @@ def test_an_added_analyzer_backfills_every_indexed_item_in_workers(tmp_path: Pat
         seen: list[IndexProgress] = []
         report = lib.index(progress=seen.append)
         assert report.embedded == 0  # nothing embedded again: only the new analyzer ran
+        assert report.analyzed == 12  # and the report says so (the GUI then shows the results again)
         rows = _rows(lib)
         assert set(rows) == {int(k) for k in lib.vectors.keys()}
         assert all(pid != os.getpid() for *_rgb, pid in rows.values())  # in the worker processes
@@ -91,9 +92,10 @@ def test_an_added_analyzer_backfills_every_indexed_item_in_workers(tmp_path: Pat
         assert set(_rows(lib)) == {int(k) for k in lib.vectors.keys()}
         assert len(analyzer.stored) == 13
 
-        # nothing to do: nothing runs
-        lib.index()
+        # nothing to do: nothing runs, and the report says nothing changed
+        quiet = lib.index()
         assert len(analyzer.stored) == 13
+        assert quiet.analyzed == quiet.embedded == quiet.new == 0
 
 
 def test_a_new_version_reanalyses_and_a_stopped_run_resumes(tmp_path: Path, tiny_model_dir: Path,
@@ -129,6 +131,9 @@ def test_a_failing_item_is_recorded_and_the_others_go_on(tmp_path: Path, tiny_mo
         lib.add_folder(photo_dir)
         analyzer = MeanColour(lib)
         lib.register_analyzer(analyzer)
-        lib.index()
+        report = lib.index()
         assert len(_rows(lib)) == 12  # every picture but the poisoned one
+        # one per item and analyzer (hub scores and places run too); the failure counts as done
+        done = lib.catalog.conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+        assert report.analyzed == done and report.analyzed >= 13
         assert lib.catalog.count_unanalyzed("mean-colour", "1", lib.model_id) == 0  # and no retry loop
