@@ -61,27 +61,30 @@ def _cancel_after_batches(controls: Controls, batches: int):  # noqa: ANN202 - a
 
 def test_a_switch_keeps_every_picture_findable_and_then_drops_the_old_vectors(
         tmp_path: Path, tiny_model_dir: Path) -> None:
-    photos, data = _photos(tmp_path / "photos", 12), tmp_path / "data"
+    # 24 pictures: a run stopped after 2 batches of 2 still finishes what it has read and
+    # embedded by then (a few batches ahead, more under load), which once was all of 12
+    n = 24
+    photos, data = _photos(tmp_path / "photos", n), tmp_path / "data"
     with _open(data, tiny_model_dir) as lib:
         lib.add_folder(photos)
         lib.index()
         every = {str(p) for p in photos.iterdir()}
         old_id = lib.model_id
-        assert _findable(lib, 12) == every
+        assert _findable(lib, n) == every
         lib.use_model(path=ORACLE_DIR)
         status = lib.status()
-        assert status.switch is not None and (status.switch.done, status.switch.total) == (0, 12)
-        assert _findable(lib, 12) == every  # nothing embedded by the new model yet: the old one serves
+        assert status.switch is not None and (status.switch.done, status.switch.total) == (0, n)
+        assert _findable(lib, n) == every  # nothing embedded by the new model yet: the old one serves
         controls = Controls.new()
         lib.index(_cancel_after_batches(controls, 2), controls)
         switch = lib.switch_status()
-        assert switch is not None and 0 < switch.done < 12
-        assert _findable(lib, 12) == every  # part new, part old: one list, each picture once
+        assert switch is not None and 0 < switch.done < n
+        assert _findable(lib, n) == every  # part new, part old: one list, each picture once
         assert {m.model_id for m in lib.models_disk_use()} == {old_id, lib.model_id}
         report = lib.index()
-        assert report.embedded == 12 - switch.done  # resumed, nothing embedded twice
+        assert report.embedded == n - switch.done  # resumed, nothing embedded twice
         assert lib.switch_status() is None
-        assert _findable(lib, 12) == every
+        assert _findable(lib, n) == every
         assert [m.model_id for m in lib.models_disk_use()] == [lib.model_id]  # the old vectors went
         assert not list(data.glob(f"vectors-{old_id.split('/')[0]}*"))
         assert load_settings(data).previous_model is None
