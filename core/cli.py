@@ -276,7 +276,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         summary = {
             "new": report.new, "changed": report.changed, "deleted": report.deleted, "unchanged": report.unchanged,
             "embedded": report.embedded, "reused": report.reused, "errors": report.errors,
-            "offline_folders": report.offline_folders, "cancelled": report.cancelled, "seconds": round(report.seconds, 2),
+            "analyzed": report.analyzed, "offline_folders": report.offline_folders,
+            "back_online": report.back_online, "cancelled": report.cancelled, "seconds": round(report.seconds, 2),
         }
         if args.json:
             print(json.dumps(summary))

@@ -69,6 +69,7 @@ class IndexReport:
     errors: int = 0
     analyzed: int = 0  # analyses done in this run, one per item and analyzer (faces, text, places, ...)
     offline_folders: list[str] = field(default_factory=list)
+    back_online: list[str] = field(default_factory=list)  # folders reachable again (a drive plugged in)
     cancelled: bool = False
     seconds: float = 0.0
 
@@ -186,6 +187,7 @@ class Indexer:
         for folder in self.catalog.folders():
             if not folder.online and Path(folder.path).is_dir():
                 self.catalog.set_folder_online(folder.id, True)  # back before we compare
+                report.back_online.append(folder.path)
             self.apply_plan(plan_folder(self.catalog, folder, self.exclude), report)
             emit(IndexProgress("scan", report.scanned, 0, current=folder.path))
 

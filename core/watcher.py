@@ -230,6 +230,7 @@ class LiveIndexer:
                 self.indexer.apply_plan(plan_folder(self.catalog, f, self.indexer.exclude), report)
             elif not f.online and present:
                 self.catalog.set_folder_online(f.id, True)
+                report.back_online.append(f.path)
                 self.watcher.unwatch(f.path)
                 self.watcher.watch(f.path)
                 refreshed = self.catalog.folder_by_path(f.path)

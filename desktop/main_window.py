@@ -430,4 +430,4 @@ def _changed_anything(report: object) -> bool:
     if not isinstance(report, IndexReport):
         return True
     return bool(report.new or report.changed or report.deleted or report.embedded or report.reused
-                or report.analyzed or report.offline_folders)
+                or report.analyzed or report.offline_folders or report.back_online)

@@ -100,10 +100,12 @@ def test_vanished_folder_goes_offline_and_comes_back(live: tuple[Library, Path, 
     root.rename(parked)
     wait_for(lambda: lib.status().offline == 12)
     assert lib.status().indexed == 0 and lib.catalog.count_embeddings(lib.model_id) == 12  # nothing deleted
+    assert any(str(root) in r.offline_folders for r in reports)
     before, seen = _embedded(reports), len(reports)
     parked.rename(root)
     wait_for(lambda: lib.status().indexed == 12 and len(reports) > seen)
     assert _embedded(reports) == before
+    assert any(str(root) in r.back_online for r in reports[seen:])  # listeners show its pictures again
 
 
 def test_video_copied_in_is_indexed_with_its_frames(live: tuple[Library, Path, list]) -> None:
@@ -116,3 +118,21 @@ def test_video_copied_in_is_indexed_with_its_frames(live: tuple[Library, Path, l
     wait_for(lambda: str(target) in _paths(lib))
     assert lib.catalog.count_embeddings(lib.model_id) == 12 + 2
     assert [h.path for h in lib.search("clip type:video").hits] == [str(target)]
+
+
+def test_an_index_run_reports_a_folder_offline_and_back(tmp_path: Path, tiny_model_dir: Path, photo_dir: Path) -> None:
+    """The whole-library scan (start-up, `photolens index`) says which folders went away
+    and which came back, so a window showing results knows to show them again."""
+    with Library.open(tmp_path / "data", model_path=tiny_model_dir) as lib:
+        lib.add_folder(photo_dir)
+        lib.index()
+        parked = photo_dir.parent / "unplugged"
+        photo_dir.rename(parked)
+        gone = lib.index()
+        assert gone.offline_folders == [str(photo_dir)] and gone.back_online == []
+        assert lib.status().offline == 12
+        photo_dir.parent.joinpath("unplugged").rename(photo_dir)
+        back = lib.index()
+        assert back.back_online == [str(photo_dir)] and back.offline_folders == []
+        assert back.embedded == 0 and lib.status().indexed == 12
+        assert lib.index().back_online == []  # said once
