@@ -127,7 +127,8 @@ class ModelSession:
         cache = self.model_cache()
         return OnnxEmbedder(folder, threads=threads, device="cpu" if device == "cpu" else None,
                             cache_dir=cache.graphs_dir if cache is not None else None,
-                            visual_threads=threads or visual_threads(workers))
+                            visual_threads=threads or visual_threads(workers),
+                            tables_dir=cache.tokenizer_dir if cache is not None else None)
 
     @property
     def model_id(self) -> str:

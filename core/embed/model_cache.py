@@ -7,6 +7,7 @@ model, shared by every library (data dir) on it:
 
     <models dir>/.cache/<model id>-<key>/model.json          what the key was made of
     <models dir>/.cache/<model id>-<key>/vocab-*.npy          the vocabulary's text vectors
+    <models dir>/.cache/<model id>-<key>/bpe-*                the tokenizer's word tables
     <models dir>/.cache/<model id>-<key>/ort-<version>/*.opt.onnx   optimised graphs
     <models dir>/.cache/<model id>-<key>/ort-<version>/*.opt.data   their weights
 
@@ -80,6 +81,11 @@ class ModelCache:
     @property
     def vectors_dir(self) -> Path:
         """Where the vocabulary's text vectors go (they do not depend on the runtime)."""
+        return self.root
+
+    @property
+    def tokenizer_dir(self) -> Path:
+        """Where the tokenizer's word tables go (core/embed/bpe_tables.py)."""
         return self.root
 
     @property

@@ -126,9 +126,11 @@ class OnnxEmbedder:
     """CLIP image and text towers on ONNX Runtime."""
 
     def __init__(self, folder: ModelFolder, *, threads: int | None = None, device: str | None = None,
-                 cache_dir: Path | None = None, visual_threads: int | None = None):
+                 cache_dir: Path | None = None, visual_threads: int | None = None,
+                 tables_dir: Path | None = None):
         """threads: intra-op threads of both towers (default: all cores); visual_threads
-        overrides the image tower's (the indexer leaves cores to its decode workers)."""
+        overrides the image tower's (the indexer leaves cores to its decode workers);
+        tables_dir: where the tokenizer keeps its word tables (the model cache)."""
         self.folder = folder
         self._config = folder.config
         threads = threads or max(1, (os.cpu_count() or 2))
@@ -138,6 +140,7 @@ class OnnxEmbedder:
         self._textual = _Tower(folder.textual, threads=threads, providers=providers, cache_dir=cache_dir)
         self._tokenizer: ClipTokenizer | None = None
         self._tok_lock = threading.Lock()
+        self._tables_dir = tables_dir
 
     @property
     def model_id(self) -> str:
@@ -163,7 +166,7 @@ class OnnxEmbedder:
                 c = self._config
                 self._tokenizer = ClipTokenizer(
                     self.folder.tokenizer, context_length=c.context_length, sot_id=c.sot_token_id,
-                    eot_id=c.eot_token_id, pad_id=c.pad_token_id, clean=c.text_clean,
+                    eot_id=c.eot_token_id, pad_id=c.pad_token_id, clean=c.text_clean, tables_dir=self._tables_dir,
                 )
             return self._tokenizer
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import string
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,32 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from ..errors import ModelFormatError
+from .bpe_tables import BpeTables, WordBpe, supported
+
+log = logging.getLogger(__name__)
 
 SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
 _WHITESPACE = re.compile(r"\s+")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 CLEAN_MODES = ("lower", "whitespace", "canonicalize")
+# CLIP's pre-tokenizer in our tokenizer.json: the words of SPLIT_PATTERN, byte-level mapped
+PRE_TOKENIZER: dict[str, Any] = {
+    "type": "Sequence",
+    "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": SPLIT_PATTERN}, "behavior": "Removed", "invert": True},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+    ],
+}
+
+
+def _pre_tokenizer() -> Any:  # noqa: ANN401 - tokenizers.pre_tokenizers.PreTokenizer
+    """PRE_TOKENIZER as the library's object (microseconds: no vocabulary in it)."""
+    from tokenizers import Regex, pre_tokenizers
+
+    return pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(SPLIT_PATTERN), behavior="removed", invert=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False),
+    ])
 
 
 def _needs_ftfy(text: str) -> bool:
@@ -71,23 +94,60 @@ def clean_text(text: str, mode: str = "lower") -> str:
 
 
 class ClipTokenizer:
-    """Turns strings into fixed-length int64 token arrays, as open_clip does."""
+    """Turns strings into fixed-length int64 token arrays, as open_clip does.
+
+    With `tables_dir` (the model cache) a CLIP BPE tokenizer.json of ours is served from
+    memory-mapped tables (core/embed/bpe_tables.py) instead of being loaded whole: written
+    there the first time the whole tokenizer loads, used from the next process on."""
 
     def __init__(self, path: Path, *, context_length: int, sot_id: int, eot_id: int, pad_id: int = 0,
-                 clean: str = "lower"):
+                 clean: str = "lower", tables_dir: Path | None = None):
         if clean not in CLEAN_MODES:
             raise ModelFormatError(f"Unknown text cleaning {clean!r}; expected one of {', '.join(CLEAN_MODES)}")
-        try:
-            self._tok = Tokenizer.from_file(str(path))
-        except Exception as exc:  # tokenizers raises a plain Exception on bad files
-            raise ModelFormatError(f"Cannot load tokenizer {path}: {exc}") from exc
-        self._tok.no_padding()
-        self._tok.no_truncation()
+        self.path = Path(path)
         self.context_length = context_length
         self.sot_id = sot_id
         self.eot_id = eot_id
         self.pad_id = pad_id
         self.clean = clean
+        self._tables_dir = tables_dir if clean == "lower" else None
+        self._lock = threading.Lock()
+        self._tok: Tokenizer | None = None
+        self._words: WordBpe | None = None
+        self._pre: Any = None
+        if self._tables_dir is not None:
+            tables = BpeTables.load(self._tables_dir, self.path) if self.path.is_file() else None
+            if tables is not None:
+                self._words, self._pre = WordBpe(tables), _pre_tokenizer()
+        if self._words is None:
+            self._library()  # a bad file is reported here, as before
+
+    def _library(self) -> Tokenizer:
+        """The `tokenizers` library's tokenizer, loaded on first need (writing the tables)."""
+        with self._lock:
+            if self._tok is None:
+                try:
+                    tok = Tokenizer.from_file(str(self.path))
+                except Exception as exc:  # tokenizers raises a plain Exception on bad files
+                    raise ModelFormatError(f"Cannot load tokenizer {self.path}: {exc}") from exc
+                tok.no_padding()
+                tok.no_truncation()
+                self._tok = tok
+                if self._tables_dir is not None and self._words is None:
+                    self._write_tables()
+            return self._tok
+
+    def _write_tables(self) -> None:
+        try:
+            spec = json.loads(self.path.read_text(encoding="utf-8"))
+            if not supported(spec, PRE_TOKENIZER):
+                log.debug("%s is not a plain CLIP BPE: no word tables", self.path)
+                return
+            assert self._tables_dir is not None
+            self._tables_dir.mkdir(parents=True, exist_ok=True)
+            BpeTables.from_spec(spec).save(self._tables_dir, self.path)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # no tables: the library serves
+            log.debug("BPE tables not written to %s: %s", self._tables_dir, exc)
 
     def encode_words(self, text: str) -> list[int]:
         """Token ids of the cleaned text, without start/end markers.
@@ -95,7 +155,18 @@ class ClipTokenizer:
         The tokenizer.json's normalizer and pre-tokenizer still apply; its post-processor
         (which would add <s>/</s> or CLIP's markers) does not: we add sot/eot ourselves.
         """
-        return list(self._tok.encode(clean_text(text, self.clean), add_special_tokens=False).ids)
+        cleaned = clean_text(text, self.clean)
+        words = self._words
+        if words is not None and not any(sp in cleaned for sp in words.tables.specials):
+            ids: list[int] = []
+            for word, _span in self._pre.pre_tokenize_str(cleaned):
+                piece = words.word_ids(word)
+                if piece is None:
+                    break
+                ids.extend(piece)
+            else:
+                return ids
+        return list(self._library().encode(cleaned, add_special_tokens=False).ids)
 
     def count(self, text: str) -> int:
         """How many positions the text takes, start/end markers included."""
@@ -134,13 +205,7 @@ def build_tokenizer_json(encoder: dict[str, int], merges: list[tuple[str, str]],
             for s in specials
         ],
         "normalizer": None,
-        "pre_tokenizer": {
-            "type": "Sequence",
-            "pretokenizers": [
-                {"type": "Split", "pattern": {"Regex": SPLIT_PATTERN}, "behavior": "Removed", "invert": True},
-                {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
-            ],
-        },
+        "pre_tokenizer": PRE_TOKENIZER,
         "post_processor": None,
         "decoder": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
         "model": {

@@ -31,13 +31,21 @@ def _random_strings(n: int) -> list[str]:
     return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 160))) for _ in range(n)]
 
 
-@pytest.fixture(scope="module")
-def tokenizers(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, ClipTokenizer]:
+@pytest.fixture(scope="module", params=["library", "word tables"])
+def tokenizers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[object, ClipTokenizer]:
+    """open_clip's tokenizer, and ours: the `tokenizers` library on our tokenizer.json, or
+    the word tables the model cache keeps of it (core/embed/bpe_tables.py)."""
     ref = open_clip.tokenizer.SimpleTokenizer()
-    path = tmp_path_factory.mktemp("tok") / "tokenizer.json"
+    folder = tmp_path_factory.mktemp("tok")
+    path = folder / "tokenizer.json"
     merges = sorted(ref.bpe_ranks, key=ref.bpe_ranks.get)
     write_tokenizer_json(path, ref.encoder, merges, ["<start_of_text>", "<end_of_text>"])
-    ours = ClipTokenizer(path, context_length=77, sot_id=ref.sot_token_id, eot_id=ref.eot_token_id)
+    tables = folder / "cache" if request.param == "word tables" else None
+    ours = ClipTokenizer(path, context_length=77, sot_id=ref.sot_token_id, eot_id=ref.eot_token_id, tables_dir=tables)
+    if tables is not None:  # the first load writes the tables; the next one is served by them
+        ours = ClipTokenizer(path, context_length=77, sot_id=ref.sot_token_id, eot_id=ref.eot_token_id,
+                             tables_dir=tables)
+        assert ours._words is not None
     return ref, ours
 
 
