@@ -9,7 +9,8 @@ stale and is written anew once.
 
 Both files are written into a private staging folder and renamed into place, weights
 first and graph last, so a reader never pairs a new graph with missing weights and a
-kill or a full disk never leaves a truncated file under the final names. ONNX Runtime
+kill or a full disk never leaves a truncated file under the final names (a staging folder
+a kill left behind is removed by the next save, once it is an hour old). ONNX Runtime
 checks every weight's offset and length against the data file, so a damaged pair fails to
 load (the caller then rebuilds it) rather than being trusted.
 """
@@ -20,6 +21,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 GRAPH_SUFFIX = ".opt.onnx"
 WEIGHTS_SUFFIX = ".opt.data"
 EXTERNAL_MIN_BYTES = 1024  # smaller initializers stay inline in the graph file
+STAGING_PREFIX = ".staging-"
+STALE_STAGING_S = 3600  # an optimisation takes seconds: a staging folder this old was left by a kill
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,10 @@ class CachedGraph:
         """A private folder to save into; on a clean exit its graph and weights are
         renamed into place (weights first). None where the cache cannot be written: the
         session then loads without saving."""
-        folder = self.cache_dir / f".staging-{self.source.stem}-{os.getpid()}-{threading.get_ident()}"
+        folder = self.cache_dir / f"{STAGING_PREFIX}{self.source.stem}-{os.getpid()}-{threading.get_ident()}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            _sweep_stale_staging(self.cache_dir, keep=folder)
         except OSError as exc:
             log.debug("no optimised-graph cache in %s: %s", self.cache_dir, exc)
             yield None
@@ -96,3 +101,15 @@ class CachedGraph:
             os.replace(graph, self.graph)
         except OSError as exc:  # a full disk: no cache this time, nothing half-written kept
             log.debug("optimised-graph cache not written: %s", exc)
+
+
+def _sweep_stale_staging(cache_dir: Path, *, keep: Path) -> None:
+    """Remove staging folders a killed process left (a graph's weights: ~100 MB each)."""
+    now = time.time()
+    for other in cache_dir.glob(STAGING_PREFIX + "*"):
+        try:
+            if other != keep and now - other.stat().st_mtime > STALE_STAGING_S:
+                log.info("removing %s, left by a process that stopped while saving a graph", other)
+                shutil.rmtree(other, ignore_errors=True)
+        except OSError:
+            continue

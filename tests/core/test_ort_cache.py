@@ -77,3 +77,19 @@ def test_an_unwritable_cache_still_loads(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert _embed(blocker / "ort-cache").shape[0] == 3
+
+
+def test_a_staging_folder_left_by_a_kill_is_swept(tmp_path: Path) -> None:
+    """A process killed while saving a graph leaves its staging folder (~100 MB for a real
+    model); the next save removes it once it is old, and leaves a young one alone (another
+    process may be saving right now)."""
+    import os
+
+    cache = tmp_path / "ort-cache"
+    old, young = cache / ".staging-visual-999999-1", cache / ".staging-textual-999998-1"
+    for folder in (old, young):
+        folder.mkdir(parents=True)
+        (folder / "visual.opt.data").write_bytes(b"\0" * 1000)
+    os.utime(old, (1, 1))
+    _embed(cache)
+    assert not old.exists() and young.is_dir()
