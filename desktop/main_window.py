@@ -135,13 +135,15 @@ class MainWindow(QMainWindow):
         self.rescan_timer.timeout.connect(self.start_indexing)
         # at start the model warms up first and indexing follows (the rescan would compete with
         # it for the cores and the first query would wait for both): once the warm-up is over,
-        # or after INDEX_AFTER_WARM_UP_MS at the latest
+        # and a query typed meanwhile answered, or after INDEX_AFTER_WARM_UP_MS at the latest
         self._index_after_warm_up = QTimer(self)
         self._index_after_warm_up.setSingleShot(True)
         self._index_after_warm_up.setInterval(INDEX_AFTER_WARM_UP_MS)
         self._index_after_warm_up.timeout.connect(self.start_indexing)
         self.search_worker.warmed_up.connect(self._warm_up_over)
         self.search_worker.warm_up_failed.connect(self._warm_up_over)
+        self.search_worker.results_ready.connect(self._warm_up_over)
+        self.search_worker.failed.connect(self._warm_up_over)
         self.display.show_empty()
         self.resize(1240, 800)
         if self.state_store is not None:
@@ -214,7 +216,9 @@ class MainWindow(QMainWindow):
         self.rescan_timer.start()
 
     def _warm_up_over(self, *_args: object) -> None:
-        if self._index_after_warm_up.isActive():
+        """The warm-up (or a search after it) ended: the start-up indexing may begin, unless a
+        query typed meanwhile still waits in the search queue (it runs first, on both cores)."""
+        if self._index_after_warm_up.isActive() and not self.search_worker.busy:
             self._index_after_warm_up.stop()
             self.start_indexing()
 

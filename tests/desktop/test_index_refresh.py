@@ -4,6 +4,10 @@ position); new pictures and the analyzers' findings (faces, text, places) do ref
 
 from __future__ import annotations
 
+import threading
+
+from PySide6.QtCore import Qt
+
 from photolens.core.indexer import IndexReport
 from photolens.core.library import Library
 from tests.desktop.helpers import type_query, wait_results
@@ -52,3 +56,35 @@ def test_a_report_after_shutdown_is_dropped(qtbot, window) -> None:  # noqa: ANN
     window.library.close()
     window.index_worker.finished.emit(IndexReport(new=1, embedded=1, analyzed=1))  # raised on a closed database
     assert window.search.generation == generation
+
+
+def test_a_query_typed_during_the_warm_up_runs_before_the_start_up_scan(qtbot, make_window, library: Library,  # noqa: ANN001
+                                                                        monkeypatch) -> None:
+    """The start-up scan waits for the warm-up, and for a query typed meanwhile: that query
+    then has both cores (a 100k-file scan beside it doubled its time)."""
+    from photolens.desktop import main_window, search_worker
+
+    monkeypatch.setattr(main_window, "INDEX_AFTER_WARM_UP_MS", 600_000)  # only the states decide
+    gate = threading.Event()  # the warm-up waits until the query is typed: "meanwhile" for sure
+    real_search = library.search
+
+    def search(query, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if getattr(query, "text", None) == search_worker.WARM_UP_TEXT:
+            gate.wait(30)
+        return real_search(query, *args, **kwargs)
+
+    monkeypatch.setattr(library, "search", search)
+    window = make_window(library, start=False)
+    order: list[str] = []
+    window.search.results_ready.connect(lambda r: order.append(f"results {r.query.text}".strip()))
+    window.index_worker.running_changed.connect(lambda running: running and order.append("indexing"))
+    field = window.search_bar.field
+    with qtbot.waitSignal(window.index_worker.finished, timeout=INDEX_TIMEOUT_MS):
+        window.start()
+        field.setFocus()
+        with qtbot.waitSignal(window.search.results_ready, timeout=INDEX_TIMEOUT_MS):
+            qtbot.keyClicks(field, "circle")
+            qtbot.keyClick(field, Qt.Key.Key_Return)
+            gate.set()
+    assert "results circle" in order and "indexing" in order
+    assert order.index("results circle") < order.index("indexing")
