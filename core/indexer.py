@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from .media.workers import (
     init_worker,
     pool_context,
     ready,
+    terminate_pool,
 )
 from .pipeline_balance import CostMeter, Split, plan_split
 from .progress import Controls, IndexProgress, ProgressCallback, RateMeter
@@ -53,6 +55,11 @@ FIRST_BALANCE_BATCHES = 3  # measured after the first batch (its session load ex
 BALANCE_EVERY_BATCHES = 8
 HASH_WORKERS = 1  # hashing + metadata (crash-isolated); 2 measured no better (README, Performance)
 MAX_CRASHES_PER_FILE = 2
+# A decode that has not answered in this long is stuck (a damaged file that loops the
+# decoder, a drive that stopped answering): its workers are stopped and the file skipped
+# with an error, so indexing never hangs on one file. A 12-MP JPEG takes ~30 ms, a long
+# video's frames seconds.
+DECODE_TIMEOUT_S = 300.0
 
 
 @dataclass
@@ -372,6 +379,7 @@ class _EmbedRun:
     embedded in batches and committed with the files' metadata in one transaction."""
 
     concurrent_embeds = True  # batches may run in lanes beside this thread (not on a cluster)
+    decode_timeout_s = DECODE_TIMEOUT_S
 
     def __init__(self, indexer: Indexer, report: IndexReport, emit: ProgressCallback, controls: Controls,
                  total: int, phase: str = "index"):
@@ -397,6 +405,7 @@ class _EmbedRun:
         self.pool = indexer._new_pool()
         self.pool_size = indexer.decode_workers
         self.retired: list[ProcessPoolExecutor] = []  # smaller pools finishing their queued decodes
+        self.head_since = time.monotonic()  # when the oldest decode in flight became the oldest
         # the image tower in lanes: batches run side by side on one ORT session, as many as
         # the measured costs call for (core/pipeline_balance.py); an embedder that does not
         # say its thread count (torch, test doubles) runs its batches here, one at a time
@@ -458,7 +467,12 @@ class _EmbedRun:
             self._submit(h)
 
     def _submit(self, h: _Hashed) -> None:
-        self.inflight.append((h, self.pool.submit(decode_timed, DecodeJob(h.file.path, self.config))))
+        if not self.inflight:
+            self.head_since = time.monotonic()
+        self.inflight.append((h, self._decode(h)))
+
+    def _decode(self, h: _Hashed) -> Future[tuple[Decoded | str, float]]:
+        return self.pool.submit(decode_timed, DecodeJob(h.file.path, self.config))
 
     def _queue_full(self) -> bool:
         return (len(self.inflight) >= self.max_inflight
@@ -468,12 +482,22 @@ class _EmbedRun:
     def _collect(self, wait_one: bool = False, wait_all: bool = False) -> None:
         """Take finished decodes off the queue, in order; optionally wait."""
         while self.inflight and (wait_all or wait_one or self.inflight[0][1].done()):
-            h, fut = self.inflight.popleft()
+            h, fut = self.inflight[0]
             try:
-                result, cpu_ms = fut.result()
+                # counted from when it became the oldest: every decode before it is done, so
+                # it is running (or next); never less than its own time
+                result, cpu_ms = fut.result(timeout=max(0.0, self.head_since + self.decode_timeout_s
+                                                        - time.monotonic()))
+            except FutureTimeout:
+                self.inflight.popleft()
+                self._after_hang(h)
+                continue
             except BrokenProcessPool:
+                self.inflight.popleft()
                 self._after_crash(h)
                 continue
+            self.inflight.popleft()
+            self.head_since = time.monotonic()
             self.costs.add_decode(cpu_ms)
             if isinstance(result, str):
                 self._fail_with_twins(h, result)
@@ -495,6 +519,24 @@ class _EmbedRun:
                 self.waiting.pop(r.hash or "", None)
             else:
                 self._submit(r)
+
+    def _after_hang(self, h: _Hashed) -> None:
+        """A decode did not answer in time: every worker is stopped (the stuck one cannot be
+        told to), the file fails with the reason, and the other queued files are decoded
+        again by a fresh pool."""
+        log.warning("decoding %s took longer than %.0f s: skipped; restarting the decode workers",
+                    h.file.path, self.decode_timeout_s)
+        for pool in (self.pool, *self.retired):
+            terminate_pool(pool)
+        self.retired.clear()
+        self.pool = self.ix._new_pool()
+        self.pool_size = self.ix.decode_workers
+        retry = [x for x, _ in self.inflight]
+        self.inflight.clear()
+        self._fail_with_twins(h, f"reading it took longer than {self.decode_timeout_s:.0f} s (a damaged file, "
+                                 "or a drive that stopped answering); skipped")
+        for r in retry:
+            self._submit(r)
 
     def _fail_with_twins(self, h: _Hashed, reason: str) -> None:
         self.errors.append((h.file.id, reason))

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
@@ -37,6 +38,24 @@ class DecodedFrames:
 # Pillow, the decoders). Each worker then starts with them loaded instead of importing them
 # on its own: ~0.3 s a worker on 2 cores, before the first picture could be decoded.
 FORKSERVER_PRELOAD = ("__main__", __name__, __name__.rsplit(".", 2)[0] + ".indexer")
+
+
+def terminate_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once, a worker stuck in a job included (a running job cannot be
+    cancelled; Python 3.14's terminate_workers() does this, older ones need the processes)."""
+    stop = getattr(pool, "terminate_workers", None)
+    if callable(stop):
+        try:
+            stop()
+            return
+        except (OSError, RuntimeError, ValueError):
+            pass
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except (OSError, AttributeError, ValueError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def ready() -> int:
