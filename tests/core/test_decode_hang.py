@@ -34,7 +34,8 @@ def stuck_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_a_stuck_decode_is_skipped_and_the_rest_is_indexed(tmp_path: Path, tiny_model_dir: Path, photo_dir: Path,
-                                                            stuck_decodes: list[str]) -> None:
+                                                            stuck_decodes: list[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     stuck = make_image(photo_dir / "home" / "stuck.png", (90, 90, 200), seed=77)
     with Library.open(tmp_path / "data", model_path=tiny_model_dir) as lib:
         lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False))
@@ -50,6 +51,12 @@ def test_a_stuck_decode_is_skipped_and_the_rest_is_indexed(tmp_path: Path, tiny_
 
         again = lib.index()  # unchanged: not tried again (its error stands until it changes)
         assert stuck_decodes == [str(stuck)] and again.embedded == 0
+
+        monkeypatch.undo()  # the decoder answers again, and the file is saved anew
+        make_image(stuck, (200, 90, 90), seed=78)
+        fixed = lib.index()
+        assert fixed.embedded == 1 and lib.status().indexed == 13
+        assert str(stuck) not in dict(lib.status().errors)
 
 
 def test_terminate_pool_stops_a_worker_stuck_in_a_job() -> None:
