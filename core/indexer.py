@@ -60,6 +60,8 @@ MAX_CRASHES_PER_FILE = 2
 # with an error, so indexing never hangs on one file. A 12-MP JPEG takes ~30 ms, a long
 # video's frames seconds.
 DECODE_TIMEOUT_S = 300.0
+HASH_TIMEOUT_S = 300.0  # the same for reading one file's content hash and metadata
+HASH_S_PER_FILE = 2.0  # and a batch read in one go may take this much longer per file
 
 
 @dataclass
@@ -334,21 +336,35 @@ class Indexer:
                 done = 0
                 legacy = [f.size in legacy_sizes or (f.hash is not None and is_legacy(f.hash)) for f in chunk]
                 try:
-                    for h in pool.map(_hash_and_meta, chunk, legacy, chunksize=8):
+                    # results wait for the consumer; only a chunk not read by then is stuck
+                    deadline = HASH_TIMEOUT_S + HASH_S_PER_FILE * len(chunk)
+                    for h in pool.map(_hash_and_meta, chunk, legacy, chunksize=8, timeout=deadline):
                         done += 1
                         yield h
-                except BrokenProcessPool:
-                    log.warning("a metadata reader died; reading the rest of the batch one by one")
-                    pool.shutdown(wait=False, cancel_futures=True)
+                except (BrokenProcessPool, FutureTimeout) as exc:
+                    what = "died" if isinstance(exc, BrokenProcessPool) else "stopped answering"
+                    log.warning("a metadata reader %s; reading the rest of the batch one by one", what)
+                    terminate_pool(pool)
+                    pool = self._new_pool(HASH_WORKERS)
                     for file, old in zip(chunk[done:], legacy[done:], strict=True):
-                        pool = self._new_pool(HASH_WORKERS)
-                        try:
-                            yield pool.submit(_hash_and_meta, file, old).result()
-                        except BrokenProcessPool:
-                            yield _Hashed(file, None, None, "the metadata reader crashed on this file")
-                            pool.shutdown(wait=False, cancel_futures=True)
+                        h, pool = self._hash_one(pool, file, old)
+                        yield h
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def _hash_one(self, pool: ProcessPoolExecutor, file: FileRecord,
+                  legacy: bool) -> tuple[_Hashed, ProcessPoolExecutor]:
+        """One file's hash and metadata; a reader that crashes or hangs on it fails only this
+        file, and the next one gets a fresh pool."""
+        try:
+            return pool.submit(_hash_and_meta, file, legacy).result(timeout=HASH_TIMEOUT_S), pool
+        except BrokenProcessPool:
+            reason = "the metadata reader crashed on this file"
+        except FutureTimeout:
+            reason = (f"reading it took longer than {HASH_TIMEOUT_S:.0f} s (a damaged file, or a drive that "
+                      "stopped answering); skipped")
+        terminate_pool(pool)
+        return _Hashed(file, None, None, reason), self._new_pool(HASH_WORKERS)
 
     def _embed(self, pixels: np.ndarray) -> np.ndarray:
         """The image tower over a batch, in model-sized chunks (a video brings many frames)."""

@@ -71,3 +71,15 @@ def scene(colour: tuple[int, int, int], size: tuple[int, int] = (96, 72), shape:
     with tempfile.TemporaryDirectory() as tmp:
         p = make_image(Path(tmp) / "s.png", colour, size, shape, seed)
         return Image.open(p).convert("RGB")
+
+
+def hash_or_hang(file, legacy: bool = False):  # noqa: ANN001, ANN201 - FileRecord -> _Hashed
+    """The indexer's hash-and-metadata job, except that files named stuck-read* never finish
+    (for tests of a reader that hangs). Runs in a worker process, found there by name."""
+    import time
+
+    from photolens.core.indexer import _hash_and_meta
+
+    if Path(file.path).name.startswith("stuck-read"):
+        time.sleep(3600)
+    return _hash_and_meta(file, legacy)

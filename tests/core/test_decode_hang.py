@@ -1,6 +1,6 @@
-"""A decode that never answers (a file that loops the decoder, a drive that stopped
-answering) does not hang indexing: after the timeout the file fails with a reason, its
-workers are stopped, and every other file is indexed."""
+"""A decode or a read that never answers (a file that loops the decoder, a drive that
+stopped answering) does not hang indexing: after the timeout the file fails with a reason,
+its workers are stopped, and every other file is indexed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from photolens.core import indexer as indexer_module
 from photolens.core.library import Library
-from tests.helpers import make_image
+from tests.helpers import hash_or_hang, make_image
 
 TIMEOUT_S = 10.0  # generous: a fresh worker pool starting under load must not count as stuck
 
@@ -73,3 +73,20 @@ def test_terminate_pool_stops_a_worker_stuck_in_a_job() -> None:
     for proc in processes:
         proc.join(timeout=30)
         assert not proc.is_alive()
+
+
+def test_a_stuck_read_is_skipped_and_the_rest_is_indexed(tmp_path: Path, tiny_model_dir: Path, photo_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The content hash and metadata are read in a worker too: a read that hangs fails its
+    file after the timeout, in the batch read at once and again when read one by one."""
+    monkeypatch.setattr(indexer_module, "_hash_and_meta", hash_or_hang)  # what the workers are sent
+    monkeypatch.setattr(indexer_module, "HASH_TIMEOUT_S", TIMEOUT_S)
+    monkeypatch.setattr(indexer_module, "HASH_S_PER_FILE", 0.0)
+    stuck = make_image(photo_dir / "trip" / "stuck-read.png", (30, 160, 90), seed=79)
+    with Library.open(tmp_path / "data", model_path=tiny_model_dir) as lib:
+        lib.apply_settings(lib.settings.with_changes(collapse_duplicates=False))
+        lib.add_folder(photo_dir)
+        report = lib.index()
+        assert report.embedded == 12 and report.errors == 1
+        assert "took longer than 10 s" in dict(lib.status().errors)[str(stuck)]
+        assert lib.status().indexed == 12
