@@ -344,8 +344,7 @@ class Indexer:
                 except (BrokenProcessPool, FutureTimeout) as exc:
                     what = "died" if isinstance(exc, BrokenProcessPool) else "stopped answering"
                     log.warning("a metadata reader %s; reading the rest of the batch one by one", what)
-                    terminate_pool(pool)
-                    pool = self._new_pool(HASH_WORKERS)
+                    pool = self._restart_pool(pool, HASH_WORKERS)
                     for file, old in zip(chunk[done:], legacy[done:], strict=True):
                         h, pool = self._hash_one(pool, file, old)
                         yield h
@@ -361,10 +360,8 @@ class Indexer:
         except BrokenProcessPool:
             reason = "the metadata reader crashed on this file"
         except FutureTimeout:
-            reason = (f"reading it took longer than {HASH_TIMEOUT_S:.0f} s (a damaged file, or a drive that "
-                      "stopped answering); skipped")
-        terminate_pool(pool)
-        return _Hashed(file, None, None, reason), self._new_pool(HASH_WORKERS)
+            reason = _too_slow(HASH_TIMEOUT_S)
+        return _Hashed(file, None, None, reason), self._restart_pool(pool, HASH_WORKERS)
 
     def _embed(self, pixels: np.ndarray) -> np.ndarray:
         """The image tower over a batch, in model-sized chunks (a video brings many frames)."""
@@ -379,10 +376,15 @@ class Indexer:
             pool.submit(ready)
         return pool
 
-    def _restart_pool(self, pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
-        log.warning("a decode worker died; restarting the worker pool")
-        pool.shutdown(wait=False, cancel_futures=True)
-        return self._new_pool()
+    def _restart_pool(self, pool: ProcessPoolExecutor, workers: int | None = None) -> ProcessPoolExecutor:
+        """A fresh pool for one whose worker died or is stuck (every worker of it stopped)."""
+        terminate_pool(pool)
+        return self._new_pool(workers)
+
+
+def _too_slow(seconds: float) -> str:
+    """The error of a file whose read or decode did not answer in time."""
+    return f"reading it took longer than {seconds:.0f} s (a damaged file, or a drive that stopped answering); skipped"
 
 
 Decoded = np.ndarray | DecodedFrames
@@ -498,21 +500,18 @@ class _EmbedRun:
     def _collect(self, wait_one: bool = False, wait_all: bool = False) -> None:
         """Take finished decodes off the queue, in order; optionally wait."""
         while self.inflight and (wait_all or wait_one or self.inflight[0][1].done()):
-            h, fut = self.inflight[0]
+            h, fut = self.inflight.popleft()
             try:
                 # counted from when it became the oldest: every decode before it is done, so
                 # it is running (or next); never less than its own time
                 result, cpu_ms = fut.result(timeout=max(0.0, self.head_since + self.decode_timeout_s
                                                         - time.monotonic()))
             except FutureTimeout:
-                self.inflight.popleft()
                 self._after_hang(h)
                 continue
             except BrokenProcessPool:
-                self.inflight.popleft()
                 self._after_crash(h)
                 continue
-            self.inflight.popleft()
             self.head_since = time.monotonic()
             self.costs.add_decode(cpu_ms)
             if isinstance(result, str):
@@ -524,11 +523,8 @@ class _EmbedRun:
 
     def _after_crash(self, h: _Hashed) -> None:
         """A worker died: a fresh pool, and every queued file retried, up to a limit each."""
-        self.pool = self.ix._restart_pool(self.pool)
-        self.pool_size = self.ix.decode_workers
-        retry = [h] + [x for x, _ in self.inflight]
-        self.inflight.clear()
-        for r in retry:
+        log.warning("a decode worker died; restarting the worker pool")
+        for r in [h, *self._restart_decoders()]:
             self.crashes[r.file.id] = self.crashes.get(r.file.id, 0) + 1
             if self.crashes[r.file.id] > MAX_CRASHES_PER_FILE:
                 self.errors.append((r.file.id, "the decoder crashed on this file"))
@@ -542,17 +538,22 @@ class _EmbedRun:
         again by a fresh pool."""
         log.warning("decoding %s took longer than %.0f s: skipped; restarting the decode workers",
                     h.file.path, self.decode_timeout_s)
-        for pool in (self.pool, *self.retired):
-            terminate_pool(pool)
+        retry = self._restart_decoders()
+        self._fail_with_twins(h, _too_slow(self.decode_timeout_s))
+        for r in retry:
+            self._submit(r)
+
+    def _restart_decoders(self) -> list[_Hashed]:
+        """Every decode worker stopped (smaller pools still finishing too) and a fresh pool;
+        returns the files that were queued, to submit again."""
+        for old in self.retired:
+            terminate_pool(old)
         self.retired.clear()
-        self.pool = self.ix._new_pool()
+        self.pool = self.ix._restart_pool(self.pool)
         self.pool_size = self.ix.decode_workers
         retry = [x for x, _ in self.inflight]
         self.inflight.clear()
-        self._fail_with_twins(h, f"reading it took longer than {self.decode_timeout_s:.0f} s (a damaged file, "
-                                 "or a drive that stopped answering); skipped")
-        for r in retry:
-            self._submit(r)
+        return retry
 
     def _fail_with_twins(self, h: _Hashed, reason: str) -> None:
         self.errors.append((h.file.id, reason))

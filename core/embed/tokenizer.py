@@ -116,7 +116,7 @@ class ClipTokenizer:
         self._words: WordBpe | None = None
         self._pre: Any = None
         if self._tables_dir is not None:
-            tables = BpeTables.load(self._tables_dir, self.path) if self.path.is_file() else None
+            tables = BpeTables.load(self._tables_dir, self.path)
             if tables is not None:
                 self._words, self._pre = WordBpe(tables), _pre_tokenizer()
         if self._words is None:
